@@ -1,0 +1,32 @@
+"""The `mailhook` command: run the service, migrate, sign test payloads, operate."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit() -> Settings:
+    """Settings, or one clear line naming the wrong variable and exit status 2."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"mailhook: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """mailhook: Mailgun webhooks and inbound mail, kept and acted on."""
+
+
+def main() -> None:
+    from app.cli import db, run, sign
+
+    cli.add_command(run.run)
+    cli.add_command(db.db)
+    cli.add_command(sign.sign)
+    cli(prog_name="mailhook")

@@ -1,0 +1,76 @@
+"""`mailhook run`: migrate, then run web and worker (with beat) together on this machine.
+
+The embedded default needs no service: SQLite under var/ and the filesystem broker. With DATABASE_URL and
+REDIS_URL set, the same command runs against Postgres and Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from app import migrate
+from app.cli import settings_or_exit
+from app.devkey import DEV_KEY_PATH, uses_dev_key, with_dev_signing_key
+
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--web-workers", default=2, show_default=True, type=int)
+def run(host: str, port: int, web_workers: int) -> None:
+    """Run web + worker + beat in the foreground (Ctrl-C stops all)."""
+    settings = with_dev_signing_key(settings_or_exit())
+    migrate.upgrade(settings.database_url)
+    if uses_dev_key(settings):
+        _announce_dev_key(settings.signing_keys[0], host, port)
+    env = {**os.environ, "WEB_CONCURRENCY": str(web_workers), "GUNICORN_BIND": f"{host}:{port}"}
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)], env=env),
+        subprocess.Popen(_worker_command(settings.is_postgres), env=env),
+    ]
+    sys.exit(_supervise(processes))
+
+
+def _worker_command(concurrent: bool) -> list[str]:
+    # SQLite has a single writer: one worker process claims, and beat runs inside it.
+    concurrency = "2" if concurrent else "1"
+    return [sys.executable, "-m", "celery", "-A", "workers.celery", "worker", "-B", "--loglevel", "INFO",
+            "--concurrency", concurrency, "-Q", "inbox,default", "--without-mingle", "--without-gossip",
+            "-s", "var/celerybeat-schedule"]
+
+
+def _supervise(processes: list[subprocess.Popen[bytes]]) -> int:
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while all(process.poll() is None for process in processes):
+        time.sleep(0.5)
+    stop()
+    codes = [process.wait() for process in processes]
+    return next((code for code in codes if code), 0)
+
+
+def _announce_dev_key(key: str, host: str, port: int) -> None:
+    line = "=" * 78
+    click.secho(
+        f"\n{line}\n  DEVELOPMENT SIGNING KEY (MAILGUN_WEBHOOK_SIGNING_KEYS is not set)\n\n    {key}\n\n"
+        f"  Kept in {DEV_KEY_PATH}. Sign a sample payload and post it:\n"
+        f"    .venv/bin/mailhook sign ../shared/mailgun/payloads/delivered.webhook-json.anymail-real-sanitized.json"
+        f" \\\n      | curl -sS -H 'Content-Type: application/json' --data-binary @- "
+        f"http://{host}:{port}/webhooks/mailgun\n"
+        f"  Never use this key in production: set MAILGUN_WEBHOOK_SIGNING_KEYS.\n{line}\n",
+        fg="yellow", bold=True, err=True,
+    )

@@ -1,0 +1,63 @@
+"""Intake: POST /webhooks/mailgun. Verify, commit the raw delivery to the inbox, answer.
+
+Exactly 200 once the delivery is durable (or was already); 401 for a missing, bad or stale signature (Mailgun
+retries it, so a rotated key can be fixed in time); 400 unreadable; 413 too big; 415 wrong type; 503 with
+Retry-After when the database is unavailable, so Mailgun retries later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.delivery import Delivery, DeliveryError, read_delivery
+from app.errors import error_response
+from app.inbox import store_delivery
+from app.services import services
+from app.signing import check_signature
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("intake", __name__)
+
+WEBHOOK_MAX_BYTES = 1024 * 1024
+RETRY_AFTER_SECONDS = "30"
+
+
+@bp.post("/webhooks/mailgun")
+def receive_webhook() -> Response:
+    request.max_content_length = WEBHOOK_MAX_BYTES
+    return accept("webhooks")
+
+
+def accept(route: str) -> Response:
+    """Shared by every intake route: read, verify, store, wake, answer."""
+    try:
+        delivery = read_delivery(request, route)
+    except DeliveryError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    refused = _verify(delivery)
+    if refused is not None:
+        return refused
+    try:
+        stored = store_delivery(services().engine, delivery)
+    except SQLAlchemyError as exc:
+        log.error("inbox unavailable, answering 503: %s", type(exc).__name__)
+        return error_response(503, "store_unavailable", "storage is unavailable, retry later",
+                              {"Retry-After": RETRY_AFTER_SECONDS})
+    if stored:
+        services().waker.poke()
+    return jsonify({"message": "stored" if stored else "already stored"})
+
+
+def _verify(delivery: Delivery) -> Response | None:
+    settings = services().settings
+    failure = check_signature(delivery.signed, settings.signing_keys, now=time.time(),
+                              max_age=settings.signature_max_age)
+    if failure is None:
+        return None
+    log.warning("signature refused on %s: %s", delivery.route, failure.value)
+    return error_response(401, f"signature_{failure.value}", f"signature check failed: {failure.value}")

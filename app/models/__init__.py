@@ -1,0 +1,7 @@
+"""SQLAlchemy 2.0 typed models. One module per feature; every table is imported here for Alembic."""
+
+from app.models.base import Base
+from app.models.events import Event
+from app.models.inbox import InboxRow
+
+__all__ = ["Base", "Event", "InboxRow"]

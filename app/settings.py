@@ -1,0 +1,150 @@
+"""One typed Settings object, read from the environment and validated at start.
+
+A wrong value stops the start with one line that names the variable (`SettingsError`), never a traceback
+deep inside a worker an hour later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app.regions import DEFAULT_API_BASES, REGIONS
+
+DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
+DEFAULT_SIGNATURE_MAX_AGE = 43200  # Mailgun retries for ~8 h and may resend the original signature.
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    redis_url: str | None = None
+    signing_keys: tuple[str, ...] = ()
+    api_key: str | None = None
+    domain_regions: Mapping[str, str] = field(default_factory=dict)
+    api_bases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_API_BASES))
+    api_tokens: tuple[str, ...] = ()
+    signature_max_age: int = DEFAULT_SIGNATURE_MAX_AGE
+    env: str = "development"
+    retention_days: int = 30
+    broker_dir: str = "var/broker"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    def domains_in(self, region: str) -> list[str]:
+        return sorted(d for d, r in self.domain_regions.items() if r == region)
+
+    def __repr__(self) -> str:  # Secrets never reach a log line through a repr.
+        return f"Settings(env={self.env!r}, database={_redacted_url(self.database_url)!r})"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise SettingsError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    settings = Settings(
+        database_url=_database_url(env),
+        redis_url=_redis_url(env),
+        signing_keys=_csv(env, "MAILGUN_WEBHOOK_SIGNING_KEYS"),
+        api_key=env.get("MAILGUN_API_KEY", "").strip() or None,
+        domain_regions=_domain_regions(env.get("MAILGUN_DOMAINS", "")),
+        api_bases={r: _api_base(env, r) for r in REGIONS},
+        api_tokens=_csv(env, "MAILHOOK_API_TOKENS"),
+        signature_max_age=_positive_int(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE),
+        env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
+        retention_days=_positive_int(env, "MAILHOOK_RETENTION_DAYS", 30),
+        broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
+    )
+    _check_production(settings)
+    return settings
+
+
+def _check_production(settings: Settings) -> None:
+    if not settings.is_production:
+        return
+    if not settings.signing_keys:
+        raise SettingsError("MAILGUN_WEBHOOK_SIGNING_KEYS is required when MAILHOOK_ENV=production")
+    if not settings.api_tokens:
+        raise SettingsError("MAILHOOK_API_TOKENS is required when MAILHOOK_ENV=production")
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if url.startswith("postgres://"):  # Heroku-style alias.
+        url = "postgresql://" + url[len("postgres://") :]
+    if not (url.startswith("postgresql://") or url.startswith("postgresql+psycopg://") or url.startswith("sqlite:///")):
+        raise SettingsError("DATABASE_URL must start with postgresql:// or sqlite:///")
+    return url
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("REDIS_URL", "").strip()
+    if not url:
+        return None
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _domain_regions(raw: str) -> dict[str, str]:
+    regions: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        domain, sep, region = item.rpartition(":")
+        region = region.strip().lower()
+        if not sep or not domain.strip() or region not in REGIONS:
+            raise SettingsError(f"MAILGUN_DOMAINS entry {item!r} must look like example.com:us or example.eu:eu")
+        regions[domain.strip().lower()] = region
+    return regions
+
+
+def _api_base(env: Mapping[str, str], region: str) -> str:
+    name = f"MAILGUN_API_BASE_{region.upper()}"
+    url = env.get(name, "").strip().rstrip("/") or DEFAULT_API_BASES[region]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http(s) URL such as {DEFAULT_API_BASES[region]}")
+    return url
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of seconds or days, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _redacted_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)

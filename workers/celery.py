@@ -1,0 +1,71 @@
+"""The Celery app: queues, beat schedule and the reliability settings every task relies on.
+
+Every task is idempotent (the database's unique keys absorb repeats), so tasks are acknowledged late and
+redelivered when a worker dies; correctness never rests on the broker, the inbox sweeper re-finds any work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from app.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
+from app.db import dispose_engines
+from app.settings import Settings, load_settings
+from app.task_names import DRAIN_INBOX, QUEUE_DEFAULT, QUEUE_INBOX, SWEEP_INBOX
+
+SWEEP_EVERY_SECONDS = 10.0
+# Hard ceiling per task, well under the broker's visibility timeout so a redelivery never races a live task.
+TASK_TIME_LIMIT_SECONDS = 600
+assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
+
+TASK_MODULES = ["workers.drain"]
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or load_settings()
+    app = Celery("mailhook", include=TASK_MODULES)
+    app.conf.update(celery_config(settings))
+    app.conf.update(_reliability(settings))
+    app.conf.beat_schedule = beat_schedule()
+    app.conf.mailhook_settings = settings
+    return app
+
+
+def _reliability(settings: Settings) -> dict[str, Any]:
+    return {
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": TASK_TIME_LIMIT_SECONDS,
+        "task_soft_time_limit": TASK_TIME_LIMIT_SECONDS - 30,
+        "task_default_queue": QUEUE_DEFAULT,
+        "task_routes": {DRAIN_INBOX: {"queue": QUEUE_INBOX}, SWEEP_INBOX: {"queue": QUEUE_INBOX}},
+        "broker_connection_max_retries": None,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "worker_hijack_root_logger": False,
+        # The filesystem broker has no fan-out: remote control would only log errors there.
+        "worker_enable_remote_control": bool(settings.redis_url),
+        "timezone": "UTC",
+    }
+
+
+def beat_schedule() -> dict[str, Any]:
+    return {
+        "sweep-inbox": {"task": SWEEP_INBOX, "schedule": SWEEP_EVERY_SECONDS, "options": {"expires": 60}},
+    }
+
+
+@worker_process_init.connect
+def _fresh_connections_after_fork(**_: Any) -> None:
+    dispose_engines()
+
+
+def task_settings(app: Celery) -> Settings:
+    return app.conf.mailhook_settings  # type: ignore[no-any-return]
+
+
+celery_app = create_celery()
+app = celery_app

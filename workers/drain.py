@@ -1,0 +1,105 @@
+"""drain_inbox: claim pending inbox rows, normalize them, store events in bulk, settle the rows.
+
+One transaction per batch: events inserted (duplicates ignored by the unique key), rows marked done or dead,
+all or nothing. Running it twice, or on two workers at once, never stores an event twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from celery import shared_task
+from sqlalchemy import Connection, Engine, exists, select
+
+from app.db import get_engine, insert_ignoring_conflicts
+from app.models import Event, InboxRow
+from app.settings import Settings
+from app.task_names import DRAIN_INBOX, SWEEP_INBOX
+from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead, mark_done
+from workers.interpret import DeadLetter, interpret_webhook
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# A drain hands back to the queue after this long, so one task never hogs a worker slot.
+DRAIN_BUDGET_SECONDS = 20.0
+WEBHOOK_KINDS = ("webhook", "legacy_webhook")
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    events: int = 0
+    dead: int = 0
+    dead_reasons: dict[int, str] = field(default_factory=dict)
+
+
+def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> BatchResult:
+    with engine.connect() as connection:
+        begin_claiming(connection)
+        rows = claim_pending(connection, limit)
+        result = _process(connection, rows, settings)
+        connection.commit()
+    return result
+
+
+def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings) -> BatchResult:
+    result = BatchResult(claimed=len(rows))
+    event_rows, done = [], []
+    for row in rows:
+        if row.kind not in WEBHOOK_KINDS:
+            result.dead_reasons[row.id] = f"no processor for inbox kind {row.kind!r} yet"
+            continue
+        outcome = interpret_webhook(row.kind, row.content_type, row.body, domain_regions=settings.domain_regions,
+                                    region_hint=row.region_hint, domain_hint=row.domain_hint)
+        if isinstance(outcome, DeadLetter):
+            result.dead_reasons[row.id] = outcome.reason
+            continue
+        event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
+        done.append(row.id)
+    if event_rows:
+        inserted = connection.execute(insert_ignoring_conflicts(Event.__table__, connection), event_rows)
+        result.events = max(inserted.rowcount, 0)
+    mark_done(connection, done)
+    mark_dead(connection, result.dead_reasons)
+    result.dead = len(result.dead_reasons)
+    return result
+
+
+def drain_until_empty(engine: Engine, settings: Settings, budget: float = DRAIN_BUDGET_SECONDS) -> tuple[int, bool]:
+    """Drain batches until none is left or the budget is spent; (rows claimed, more left?)."""
+    deadline, total = time.monotonic() + budget, 0
+    while time.monotonic() < deadline:
+        batch = drain_batch(engine, settings)
+        total += batch.claimed
+        if batch.dead:
+            log.warning("dead-lettered %d inbox rows", batch.dead)
+        if batch.claimed < BATCH_SIZE:
+            return total, False
+    return total, True
+
+
+def has_pending(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.scalar(select(exists().where(InboxRow.status == "pending"))))
+
+
+@shared_task(name=DRAIN_INBOX, bind=True, acks_late=True, ignore_result=True)
+def drain_inbox(self) -> int:  # type: ignore[no-untyped-def]
+    settings = self.app.conf.mailhook_settings
+    claimed, more = drain_until_empty(get_engine(settings), settings)
+    if more:
+        self.app.send_task(DRAIN_INBOX)
+    return claimed
+
+
+@shared_task(name=SWEEP_INBOX, bind=True, ignore_result=True)
+def sweep_inbox(self) -> bool:  # type: ignore[no-untyped-def]
+    """Beat: wake the drain for rows whose wake-up was lost (broker down, worker killed)."""
+    settings = self.app.conf.mailhook_settings
+    if has_pending(get_engine(settings)):
+        self.app.send_task(DRAIN_INBOX)
+        return True
+    return False

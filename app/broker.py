@@ -6,6 +6,7 @@ install, and web and worker processes on one machine share it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
             "socket_connect_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
             "retry_on_timeout": True,
             "health_check_interval": 25,
+            **({"global_keyprefix": settings.queue_prefix} if settings.queue_prefix else {}),
         }
     queue_dir = _ensure_dir(Path(settings.broker_dir) / "queue")
     return {
@@ -66,8 +68,10 @@ def broker_reachable(settings: Settings) -> bool:
             return False
         finally:
             client.close()
-    queue_dir = Path(settings.broker_dir) / "queue"
-    return queue_dir.is_dir()
+    try:
+        return os.access(_ensure_dir(Path(settings.broker_dir) / "queue"), os.W_OK)
+    except OSError:
+        return False
 
 
 def _ensure_dir(path: Path) -> Path:

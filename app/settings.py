@@ -36,6 +36,8 @@ class Settings:
     env: str = "development"
     retention_days: int = 30
     broker_dir: str = "var/broker"
+    # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
+    queue_prefix: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -67,6 +69,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
         retention_days=_positive_int(env, "MAILHOOK_RETENTION_DAYS", 30),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
+        queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
     )
     _check_production(settings)
     return settings

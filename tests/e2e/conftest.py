@@ -1,0 +1,119 @@
+"""Real processes: gunicorn with the production config and a Celery worker, on Postgres and Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REDIS_TEST_URL, REPO, TEST_KEY
+
+API_TOKEN = "e2e-api-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_ready(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not become ready")
+
+
+@dataclass
+class Service:
+    """A running mailhook: web and worker processes, their environment and logs."""
+
+    base_url: str
+    env: dict[str, str]
+    log_dir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, command: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[name] = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+
+
+def web_command() -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py")]
+
+
+def worker_command(beat: bool = True, concurrency: int = 2) -> list[str]:
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery", "worker", "--loglevel", "INFO",
+               "--concurrency", str(concurrency), "-Q", "inbox,default", "--without-mingle", "--without-gossip"]
+    return command + (["-B"] if beat else [])
+
+
+@pytest.fixture
+def service_env(pg_url: str, tmp_path: Path) -> dict[str, str]:
+    port = free_port()
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAILGUN_", "MAILHOOK_", "PYTEST_"))},
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": REDIS_TEST_URL,
+        "MAILHOOK_QUEUE_PREFIX": f"mh-e2e-{uuid.uuid4().hex[:8]}:",
+        "MAILGUN_WEBHOOK_SIGNING_KEYS": TEST_KEY,
+        "MAILHOOK_API_TOKENS": API_TOKEN,
+        "MAILGUN_DOMAINS": "example.com:us,example.eu:eu,samples.mailgun.org:us",
+        "MAILHOOK_ENV": "production",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "MAILHOOK_BROKER_DIR": str(tmp_path / "broker"),
+    }
+
+
+@pytest.fixture
+def service(service_env: dict[str, str], tmp_path: Path, db_url_cleanup: None) -> Iterator[Service]:
+    running = Service(f"http://{service_env['GUNICORN_BIND']}", service_env, tmp_path)
+    running.start("web", web_command())
+    running.start("worker", worker_command())
+    try:
+        wait_until_ready(running.base_url + "/readyz")
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def db_url_cleanup(pg_url: str, pg_engine) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    from tests.conftest import truncate_all
+
+    yield
+    truncate_all(pg_engine)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -101,7 +101,7 @@ def transaction(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def insert_ignoring_conflicts(table: Table, engine_or_dialect: Any) -> Any:
+def insert_ignoring_conflicts(table: Any, engine_or_dialect: Any) -> Any:
     """An INSERT that skips rows whose unique key already exists, in the engine's dialect."""
     name = getattr(getattr(engine_or_dialect, "dialect", engine_or_dialect), "name", engine_or_dialect)
     dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert

@@ -19,8 +19,15 @@ from app.signing import SignedParts
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Headers worth keeping with the row for diagnosis; never Authorization or cookies.
-KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "X-Request-Id",
-                "X-Mailgun-Sid", "Content-Encoding")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "User-Agent",
+    "X-Forwarded-For",
+    "X-Request-Id",
+    "X-Mailgun-Sid",
+    "Content-Encoding",
+)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _DOMAIN = re.compile(r"^[a-z0-9.-]{1,253}$")
 
@@ -47,18 +54,26 @@ class Delivery:
 def read_delivery(request: Request, route: str) -> Delivery:
     mimetype = request.mimetype
     if mimetype not in JSON_TYPES + FORM_TYPES:
-        raise DeliveryError(415, "unsupported_media_type",
-                            "send application/json, application/x-www-form-urlencoded or multipart/form-data")
+        raise DeliveryError(
+            415,
+            "unsupported_media_type",
+            "send application/json, application/x-www-form-urlencoded or multipart/form-data",
+        )
     try:
         body = request.get_data(cache=True)
         signed, kind = _json_parts(body) if mimetype in JSON_TYPES else _form_parts(request)
     except RequestEntityTooLarge:
         raise DeliveryError(413, "too_large", "request body is over the limit for this route") from None
     return Delivery(
-        route=route, kind=kind, content_type=request.content_type or mimetype, body=body,
+        route=route,
+        kind=kind,
+        content_type=request.content_type or mimetype,
+        body=body,
         headers={h: request.headers[h] for h in KEPT_HEADERS if h in request.headers},
-        signed=signed, region_hint=normalize_region(request.args.get("region")),
-        domain_hint=_domain_hint(request.args.get("domain")), request_id=_request_id(request),
+        signed=signed,
+        region_hint=normalize_region(request.args.get("region")),
+        domain_hint=_domain_hint(request.args.get("domain")),
+        request_id=_request_id(request),
     )
 
 
@@ -72,8 +87,9 @@ def _json_parts(body: bytes) -> tuple[SignedParts | None, str]:
     signature = document.get("signature")
     if not isinstance(signature, dict):
         return None, "webhook"
-    return SignedParts(_text(signature.get("timestamp")), _text(signature.get("token")),
-                       _text(signature.get("signature"))), "webhook"
+    return SignedParts(
+        _text(signature.get("timestamp")), _text(signature.get("token")), _text(signature.get("signature"))
+    ), "webhook"
 
 
 def _form_parts(request: Request) -> tuple[SignedParts | None, str]:

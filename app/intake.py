@@ -46,8 +46,12 @@ def accept(route: str) -> Response:
         stored = store_delivery(services().engine, delivery)
     except SQLAlchemyError as exc:
         log.error("inbox unavailable, answering 503: %s", type(exc).__name__)
-        return error_response(503, "store_unavailable", "storage is unavailable, retry later",
-                              {"Retry-After": RETRY_AFTER_SECONDS})
+        return error_response(
+            503,
+            "store_unavailable",
+            "storage is unavailable, retry later",
+            {"Retry-After": RETRY_AFTER_SECONDS},
+        )
     if stored:
         services().waker.poke()
     return jsonify({"message": "stored" if stored else "already stored"})
@@ -55,8 +59,9 @@ def accept(route: str) -> Response:
 
 def _verify(delivery: Delivery) -> Response | None:
     settings = services().settings
-    failure = check_signature(delivery.signed, settings.signing_keys, now=time.time(),
-                              max_age=settings.signature_max_age)
+    failure = check_signature(
+        delivery.signed, settings.signing_keys, now=time.time(), max_age=settings.signature_max_age
+    )
     if failure is None:
         return None
     log.warning("signature refused on %s: %s", delivery.route, failure.value)

@@ -40,4 +40,4 @@ class Services:
 
 
 def services() -> Services:
-    return current_app.extensions["mailhook"]  # type: ignore[no-any-return]
+    return current_app.extensions["mailhook"]

@@ -88,7 +88,11 @@ def _database_url(env: Mapping[str, str]) -> str:
     url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     if url.startswith("postgres://"):  # Heroku-style alias.
         url = "postgresql://" + url[len("postgres://") :]
-    if not (url.startswith("postgresql://") or url.startswith("postgresql+psycopg://") or url.startswith("sqlite:///")):
+    if not (
+        url.startswith("postgresql://")
+        or url.startswith("postgresql+psycopg://")
+        or url.startswith("sqlite:///")
+    ):
         raise SettingsError("DATABASE_URL must start with postgresql:// or sqlite:///")
     return url
 
@@ -112,7 +116,9 @@ def _domain_regions(raw: str) -> dict[str, str]:
         domain, sep, region = item.rpartition(":")
         region = region.strip().lower()
         if not sep or not domain.strip() or region not in REGIONS:
-            raise SettingsError(f"MAILGUN_DOMAINS entry {item!r} must look like example.com:us or example.eu:eu")
+            raise SettingsError(
+                f"MAILGUN_DOMAINS entry {item!r} must look like example.com:us or example.eu:eu"
+            )
         regions[domain.strip().lower()] = region
     return regions
 

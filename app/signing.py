@@ -46,7 +46,11 @@ def check_signature(
     if parts is None or not (parts.timestamp and parts.token and parts.signature):
         return Failure.MISSING
     issued_at = _timestamp(parts.timestamp)
-    if issued_at is None or len(parts.token) > MAX_TOKEN_LENGTH or len(parts.signature) > MAX_SIGNATURE_LENGTH:
+    if (
+        issued_at is None
+        or len(parts.token) > MAX_TOKEN_LENGTH
+        or len(parts.signature) > MAX_SIGNATURE_LENGTH
+    ):
         return Failure.MALFORMED
     if issued_at < now - max_age - CLOCK_SKEW_SECONDS:
         return Failure.STALE

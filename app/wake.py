@@ -59,5 +59,6 @@ class DrainWaker:
             now = time.monotonic()
             if now - self._last_failure_log >= FAILURE_LOG_EVERY_SECONDS:
                 self._last_failure_log = now
-                log.warning("could not wake the drain worker (%s); the sweeper will pick rows up",
-                            type(exc).__name__)
+                log.warning(
+                    "could not wake the drain worker (%s); the sweeper will pick rows up", type(exc).__name__
+                )

@@ -32,8 +32,16 @@ class ClaimedRow:
 
 def claim_pending(connection: Connection, limit: int) -> list[ClaimedRow]:
     query = (
-        select(inbox.c.id, inbox.c.kind, inbox.c.route, inbox.c.content_type, inbox.c.body,
-               inbox.c.region_hint, inbox.c.domain_hint, inbox.c.received_at)
+        select(
+            inbox.c.id,
+            inbox.c.kind,
+            inbox.c.route,
+            inbox.c.content_type,
+            inbox.c.body,
+            inbox.c.region_hint,
+            inbox.c.domain_hint,
+            inbox.c.received_at,
+        )
         .where(inbox.c.status == "pending")
         .order_by(inbox.c.id)
         .limit(limit)
@@ -46,7 +54,8 @@ def claim_pending(connection: Connection, limit: int) -> list[ClaimedRow]:
 def mark_done(connection: Connection, ids: Sequence[int]) -> None:
     if ids:
         connection.execute(
-            update(inbox).where(inbox.c.id.in_(ids))
+            update(inbox)
+            .where(inbox.c.id.in_(ids))
             .values(status="done", processed_at=func.now(), attempts=inbox.c.attempts + 1, error=None)
         )
 
@@ -54,9 +63,14 @@ def mark_done(connection: Connection, ids: Sequence[int]) -> None:
 def mark_dead(connection: Connection, reasons: dict[int, str]) -> None:
     if reasons:
         connection.execute(
-            update(inbox).where(inbox.c.id.in_(list(reasons)))
-            .values(status="dead", processed_at=func.now(), attempts=inbox.c.attempts + 1,
-                    error=case(reasons, value=inbox.c.id))
+            update(inbox)
+            .where(inbox.c.id.in_(list(reasons)))
+            .values(
+                status="dead",
+                processed_at=func.now(),
+                attempts=inbox.c.attempts + 1,
+                error=case(reasons, value=inbox.c.id),
+            )
         )
 
 

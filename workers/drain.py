@@ -52,8 +52,14 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
         if row.kind not in WEBHOOK_KINDS:
             result.dead_reasons[row.id] = f"no processor for inbox kind {row.kind!r} yet"
             continue
-        outcome = interpret_webhook(row.kind, row.content_type, row.body, domain_regions=settings.domain_regions,
-                                    region_hint=row.region_hint, domain_hint=row.domain_hint)
+        outcome = interpret_webhook(
+            row.kind,
+            row.content_type,
+            row.body,
+            domain_regions=settings.domain_regions,
+            region_hint=row.region_hint,
+            domain_hint=row.domain_hint,
+        )
         if isinstance(outcome, DeadLetter):
             result.dead_reasons[row.id] = outcome.reason
             continue
@@ -68,7 +74,9 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
     return result
 
 
-def drain_until_empty(engine: Engine, settings: Settings, budget: float = DRAIN_BUDGET_SECONDS) -> tuple[int, bool]:
+def drain_until_empty(
+    engine: Engine, settings: Settings, budget: float = DRAIN_BUDGET_SECONDS
+) -> tuple[int, bool]:
     """Drain batches until none is left or the budget is spent; (rows claimed, more left?)."""
     deadline, total = time.monotonic() + budget, 0
     while time.monotonic() < deadline:

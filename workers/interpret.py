@@ -30,8 +30,13 @@ Outcome = NormalizedEvent | DeadLetter
 
 
 def interpret_webhook(
-    kind: str, content_type: str, body: bytes, *, domain_regions: Mapping[str, str],
-    region_hint: str | None, domain_hint: str | None,
+    kind: str,
+    content_type: str,
+    body: bytes,
+    *,
+    domain_regions: Mapping[str, str],
+    region_hint: str | None,
+    domain_hint: str | None,
 ) -> Outcome:
     context = {"domain_regions": domain_regions, "region_hint": region_hint, "domain_hint": domain_hint}
     try:
@@ -39,8 +44,10 @@ def interpret_webhook(
             return normalize_webhook_json(json.loads(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
         if _looks_inbound(fields):
-            return DeadLetter("inbound mail was posted to the webhook URL /webhooks/mailgun: point the route's "
-                              "forward() at /inbound/mailgun (or /inbound/mailgun/mime), then replay this row")
+            return DeadLetter(
+                "inbound mail was posted to the webhook URL /webhooks/mailgun: point the route's "
+                "forward() at /inbound/mailgun (or /inbound/mailgun/mime), then replay this row"
+            )
         return normalize_legacy_form(fields, **context)  # type: ignore[arg-type]
     except NormalizationError as exc:
         return DeadLetter(f"cannot normalize: {exc}")

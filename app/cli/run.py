@@ -43,9 +43,25 @@ def run(host: str, port: int, web_workers: int) -> None:
 def _worker_command(concurrent: bool) -> list[str]:
     # SQLite has a single writer: one worker process claims, and beat runs inside it.
     concurrency = "2" if concurrent else "1"
-    return [sys.executable, "-m", "celery", "-A", "workers.celery", "worker", "-B", "--loglevel", "INFO",
-            "--concurrency", concurrency, "-Q", "inbox,default", "--without-mingle", "--without-gossip",
-            "-s", "var/celerybeat-schedule"]
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery",
+        "worker",
+        "-B",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        concurrency,
+        "-Q",
+        "inbox,default",
+        "--without-mingle",
+        "--without-gossip",
+        "-s",
+        "var/celerybeat-schedule",
+    ]
 
 
 def _supervise(processes: list[subprocess.Popen[bytes]]) -> int:
@@ -68,9 +84,12 @@ def _announce_dev_key(key: str, host: str, port: int) -> None:
     click.secho(
         f"\n{line}\n  DEVELOPMENT SIGNING KEY (MAILGUN_WEBHOOK_SIGNING_KEYS is not set)\n\n    {key}\n\n"
         f"  Kept in {DEV_KEY_PATH}. Sign a sample payload and post it:\n"
-        f"    .venv/bin/mailhook sign ../shared/mailgun/payloads/delivered.webhook-json.anymail-real-sanitized.json"
-        f" \\\n      | curl -sS -H 'Content-Type: application/json' --data-binary @- "
+        f"    .venv/bin/mailhook sign \\\n"
+        f"      ../shared/mailgun/payloads/delivered.webhook-json.anymail-real-sanitized.json \\\n"
+        f"      | curl -sS -H 'Content-Type: application/json' --data-binary @- "
         f"http://{host}:{port}/webhooks/mailgun\n"
         f"  Never use this key in production: set MAILGUN_WEBHOOK_SIGNING_KEYS.\n{line}\n",
-        fg="yellow", bold=True, err=True,
+        fg="yellow",
+        bold=True,
+        err=True,
     )

@@ -28,8 +28,12 @@ def signed_body(document: dict, key: str) -> tuple[bytes, str]:
     """The body and content type of a freshly signed delivery built from a sample file."""
     signature = fresh_signature(key)
     if "fields" in document:  # legacy form sample: {"fields": {name: value or [values]}}
-        pairs = [(n, v) for n, vs in document["fields"].items() for v in (vs if isinstance(vs, list) else [vs])
-                 if n not in signature]
+        pairs = [
+            (n, v)
+            for n, vs in document["fields"].items()
+            for v in (vs if isinstance(vs, list) else [vs])
+            if n not in signature
+        ]
         return urlencode(pairs + list(signature.items())).encode(), "application/x-www-form-urlencoded"
     body = document if "event-data" in document else {"event-data": document}
     return json.dumps({**body, "signature": signature}).encode(), "application/json"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, LargeBinary, String, text as sql_text
+from sqlalchemy import Index, Integer, LargeBinary, String
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, big_pk, json_doc, text, text_or_none, utc_now, utc_time_or_none
@@ -35,9 +36,17 @@ class InboxRow(Base):
 
     __table_args__ = (
         # Claiming scans only what is pending; dead letters are listed on their own.
-        Index("ix_inbox_pending", "id", postgresql_where=sql_text("status = 'pending'"),
-              sqlite_where=sql_text("status = 'pending'")),
-        Index("ix_inbox_dead", "id", postgresql_where=sql_text("status = 'dead'"),
-              sqlite_where=sql_text("status = 'dead'")),
+        Index(
+            "ix_inbox_pending",
+            "id",
+            postgresql_where=sql_text("status = 'pending'"),
+            sqlite_where=sql_text("status = 'pending'"),
+        ),
+        Index(
+            "ix_inbox_dead",
+            "id",
+            postgresql_where=sql_text("status = 'dead'"),
+            sqlite_where=sql_text("status = 'dead'"),
+        ),
         Index("ix_inbox_received_at", "received_at"),
     )

@@ -50,8 +50,9 @@ class Service:
 
     def start(self, name: str, command: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        self.processes[name] = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes[name] = subprocess.Popen(
+            command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         process = self.processes.pop(name)
@@ -76,8 +77,22 @@ def web_command() -> list[str]:
 
 
 def worker_command(beat: bool = True, concurrency: int = 2) -> list[str]:
-    command = [sys.executable, "-m", "celery", "-A", "workers.celery", "worker", "--loglevel", "INFO",
-               "--concurrency", str(concurrency), "-Q", "inbox,default", "--without-mingle", "--without-gossip"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "-Q",
+        "inbox,default",
+        "--without-mingle",
+        "--without-gossip",
+    ]
     return command + (["-B"] if beat else [])
 
 

@@ -43,12 +43,22 @@ def count(engine, query) -> int:  # type: ignore[no-untyped-def]
 def test_signed_posts_are_stored_then_drained_by_the_worker(service: Service, pg_engine) -> None:  # type: ignore[no-untyped-def]
     bodies = [unique_json_delivery() for _ in range(40)]
     with httpx.Client(base_url=service.base_url, timeout=10) as client, ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda body: client.post(
-            "/webhooks/mailgun", content=body, headers={"Content-Type": "application/json"}), bodies))
+        answers = list(
+            pool.map(
+                lambda body: client.post(
+                    "/webhooks/mailgun", content=body, headers={"Content-Type": "application/json"}
+                ),
+                bodies,
+            )
+        )
     assert [a.status_code for a in answers] == [200] * 40
     assert count(pg_engine, select(func.count()).select_from(InboxRow)) == 40
-    drained = wait_for(lambda: count(pg_engine, select(func.count()).select_from(InboxRow)
-                                     .where(InboxRow.status == "pending")) == 0)
+    drained = wait_for(
+        lambda: (
+            count(pg_engine, select(func.count()).select_from(InboxRow).where(InboxRow.status == "pending"))
+            == 0
+        )
+    )
     assert drained, service.logs()[-3000:]
     assert count(pg_engine, select(func.count()).select_from(Event)) == 40
 
@@ -56,13 +66,21 @@ def test_signed_posts_are_stored_then_drained_by_the_worker(service: Service, pg
 def test_legacy_form_and_replay_over_http(service: Service, pg_engine) -> None:  # type: ignore[no-untyped-def]
     signature = sign()
     fields = payload("delivered.legacy-form.anymail.json")["fields"]
-    pairs = [(k, v) for k, vs in fields.items() if k not in signature for v in (vs if isinstance(vs, list) else [vs])]
+    pairs = [
+        (k, v)
+        for k, vs in fields.items()
+        if k not in signature
+        for v in (vs if isinstance(vs, list) else [vs])
+    ]
     body = urlencode(pairs + list(signature.items()))
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     with httpx.Client(base_url=service.base_url, timeout=10) as client:
         assert client.post("/webhooks/mailgun", content=body, headers=headers).status_code == 200
-        replay = client.post("/webhooks/mailgun", content=unique_json_delivery().replace(
-            b'"token"', b'"ignored"'), headers={"Content-Type": "application/json"})
+        replay = client.post(
+            "/webhooks/mailgun",
+            content=unique_json_delivery().replace(b'"token"', b'"ignored"'),
+            headers={"Content-Type": "application/json"},
+        )
         assert replay.status_code == 401
         again = client.post("/webhooks/mailgun", content=body, headers=headers)
         assert again.status_code == 200

@@ -25,7 +25,9 @@ def test_readyz_ok_with_embedded_broker(settings_for, sqlite_url: str) -> None: 
 
 
 def test_readyz_503_when_database_is_gone(settings_for) -> None:  # type: ignore[no-untyped-def]
-    client = create_app(settings_for("postgresql://127.0.0.1:1/nowhere", redis_url=REDIS_TEST_URL)).test_client()
+    client = create_app(
+        settings_for("postgresql://127.0.0.1:1/nowhere", redis_url=REDIS_TEST_URL)
+    ).test_client()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": False, "broker": True}

@@ -31,7 +31,12 @@ def json_body(signature: dict[str, str] | None, sample: str = JSON_SAMPLE) -> by
 
 def legacy_pairs(signature: dict[str, str], sample: str = LEGACY_SAMPLE) -> list[tuple[str, str]]:
     fields = payload(sample)["fields"]
-    pairs = [(k, v) for k, vs in fields.items() if k not in signature for v in (vs if isinstance(vs, list) else [vs])]
+    pairs = [
+        (k, v)
+        for k, vs in fields.items()
+        if k not in signature
+        for v in (vs if isinstance(vs, list) else [vs])
+    ]
     return pairs + list(signature.items())
 
 
@@ -96,13 +101,22 @@ def test_legacy_multipart_is_stored_with_its_boundary(client: FlaskClient, db_ur
     assert b"bounced" in row.body and signature["token"].encode() in row.body
 
 
-@pytest.mark.parametrize("sample", ["delivered.legacy-form.anymail.json", "dropped-hardfail-605.legacy-form.anymail.json",
-                                    "clicked-user-variable-collisions.legacy-form.anymail-simulated.json"])
-def test_shared_legacy_samples_verify_with_their_original_signature(app_for, sqlite_url: str, sample: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "delivered.legacy-form.anymail.json",
+        "dropped-hardfail-605.legacy-form.anymail.json",
+        "clicked-user-variable-collisions.legacy-form.anymail-simulated.json",
+    ],
+)
+def test_shared_legacy_samples_verify_with_their_original_signature(
+    app_for, sqlite_url: str, sample: str
+) -> None:  # type: ignore[no-untyped-def]
     """The recomputed samples verify as they are, given a window that reaches back to their timestamp."""
     document = payload(sample)
     body = document.get("_raw_body") or urlencode(
-        [(k, v) for k, vs in document["fields"].items() for v in (vs if isinstance(vs, list) else [vs])])
+        [(k, v) for k, vs in document["fields"].items() for v in (vs if isinstance(vs, list) else [vs])]
+    )
     client = app_for(sqlite_url, signature_max_age=10**10).test_client()
     response = client.post("/webhooks/mailgun", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.get_json()
@@ -110,9 +124,10 @@ def test_shared_legacy_samples_verify_with_their_original_signature(app_for, sql
 
 def test_user_variable_named_token_does_not_hide_mailguns_token(client: FlaskClient, db_url: str) -> None:
     signature = sign()
-    pairs = [("token", "user-value"), ("timestamp", "1"), ("signature", "nope")] + legacy_pairs(signature)
-    response = client.post("/webhooks/mailgun", data=urlencode(pairs),
-                           content_type="application/x-www-form-urlencoded")
+    pairs = [("token", "user-value"), ("timestamp", "1"), ("signature", "nope"), *legacy_pairs(signature)]
+    response = client.post(
+        "/webhooks/mailgun", data=urlencode(pairs), content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 200
     assert inbox_rows(db_url)[0].token == signature["token"]
 
@@ -133,7 +148,9 @@ def signature_cases() -> list[tuple[str, Any, str]]:
     ]
 
 
-@pytest.mark.parametrize(("case", "signature", "code"), signature_cases(), ids=[c[0] for c in signature_cases()])
+@pytest.mark.parametrize(
+    ("case", "signature", "code"), signature_cases(), ids=[c[0] for c in signature_cases()]
+)
 def test_bad_signatures_are_refused_and_nothing_is_stored(
     client: FlaskClient, db_url: str, case: str, signature: Any, code: str
 ) -> None:

@@ -18,18 +18,20 @@ def test_defaults_need_no_configuration() -> None:
 
 
 def test_every_variable_is_read() -> None:
-    settings = load_settings({
-        "DATABASE_URL": "postgres://u:secret@db:5432/mh",
-        "REDIS_URL": "redis://cache:6379/1",
-        "MAILGUN_WEBHOOK_SIGNING_KEYS": " new-key , old-key ,",
-        "MAILGUN_API_KEY": "key-123",
-        "MAILGUN_DOMAINS": "Example.com:us, mg.example.eu:EU",
-        "MAILGUN_API_BASE_US": "http://127.0.0.1:9001/",
-        "MAILGUN_API_BASE_EU": "http://127.0.0.1:9002",
-        "MAILHOOK_API_TOKENS": "t1,t2",
-        "MAILHOOK_SIGNATURE_MAX_AGE": "600",
-        "MAILHOOK_ENV": "production",
-    })
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgres://u:secret@db:5432/mh",
+            "REDIS_URL": "redis://cache:6379/1",
+            "MAILGUN_WEBHOOK_SIGNING_KEYS": " new-key , old-key ,",
+            "MAILGUN_API_KEY": "key-123",
+            "MAILGUN_DOMAINS": "Example.com:us, mg.example.eu:EU",
+            "MAILGUN_API_BASE_US": "http://127.0.0.1:9001/",
+            "MAILGUN_API_BASE_EU": "http://127.0.0.1:9002",
+            "MAILHOOK_API_TOKENS": "t1,t2",
+            "MAILHOOK_SIGNATURE_MAX_AGE": "600",
+            "MAILHOOK_ENV": "production",
+        }
+    )
     assert settings.database_url == "postgresql://u:secret@db:5432/mh"
     assert settings.redis_url == "redis://cache:6379/1"
     assert settings.signing_keys == ("new-key", "old-key")
@@ -66,8 +68,14 @@ def test_wrong_settings_name_the_variable_in_one_line(environ: dict[str, str], n
 
 
 def test_repr_never_shows_secrets() -> None:
-    settings = load_settings({"DATABASE_URL": "postgresql://u:hunter2@db/mh", "MAILGUN_API_KEY": "key-secret",
-                              "MAILGUN_WEBHOOK_SIGNING_KEYS": "sign-secret", "MAILHOOK_API_TOKENS": "tok-secret"})
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql://u:hunter2@db/mh",
+            "MAILGUN_API_KEY": "key-secret",
+            "MAILGUN_WEBHOOK_SIGNING_KEYS": "sign-secret",
+            "MAILHOOK_API_TOKENS": "tok-secret",
+        }
+    )
     shown = repr(settings)
     for secret in ("hunter2", "key-secret", "sign-secret", "tok-secret"):
         assert secret not in shown

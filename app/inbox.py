@@ -13,9 +13,11 @@ from app.models import InboxRow
 
 def store_delivery(engine: Engine, delivery: Delivery) -> bool:
     """Commit the delivery; False when its token was already stored (a retry or a replay)."""
-    statement = insert_ignoring_conflicts(InboxRow.__table__, engine).values(**inbox_values(delivery))
+    table = InboxRow.__table__
+    statement = insert_ignoring_conflicts(table, engine).values(**inbox_values(delivery)).returning(table.c.id)
     with engine.begin() as connection:
-        return connection.execute(statement).rowcount == 1
+        # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT DO NOTHING.
+        return connection.execute(statement).first() is not None
 
 
 def inbox_values(delivery: Delivery) -> dict[str, object]:

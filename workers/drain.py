@@ -66,8 +66,9 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
         event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
         done.append(row.id)
     if event_rows:
-        inserted = connection.execute(insert_ignoring_conflicts(Event.__table__, connection), event_rows)
-        result.events = max(inserted.rowcount, 0)
+        table = Event.__table__
+        statement = insert_ignoring_conflicts(table, connection).returning(table.c.id)
+        result.events = len(connection.execute(statement, event_rows).all())
     mark_done(connection, done)
     mark_dead(connection, result.dead_reasons)
     result.dead = len(result.dead_reasons)

@@ -23,7 +23,8 @@ wsgi_app = "app.wsgi:app"
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
 
-def on_starting(server):  # type: ignore[no-untyped-def]
+def _validate_settings() -> None:
+    """A bad setting stops the start here, as one line, before gunicorn imports the app or forks."""
     from app.settings import SettingsError, load_settings
 
     try:
@@ -31,6 +32,9 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     except SettingsError as exc:
         sys.stderr.write(f"mailhook: configuration error: {exc}\n")
         sys.exit(2)
+
+
+_validate_settings()
 
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ redelivered when a worker dies; correctness never rests on the broker, the inbox
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from celery import Celery
@@ -13,7 +14,7 @@ from celery.signals import worker_process_init
 
 from app.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
 from app.db import dispose_engines
-from app.settings import Settings, load_settings
+from app.settings import Settings, SettingsError, load_settings
 from app.task_names import DRAIN_INBOX, QUEUE_DEFAULT, QUEUE_INBOX, SWEEP_INBOX
 
 SWEEP_EVERY_SECONDS = 10.0
@@ -67,5 +68,12 @@ def task_settings(app: Celery) -> Settings:
     return app.conf.mailhook_settings  # type: ignore[no-any-return]
 
 
-celery_app = create_celery()
+def _celery_or_exit() -> Celery:
+    try:
+        return create_celery()
+    except SettingsError as exc:  # One clear line, not a traceback from inside Celery's loader.
+        sys.exit(f"mailhook: configuration error: {exc}")
+
+
+celery_app = _celery_or_exit()
 app = celery_app

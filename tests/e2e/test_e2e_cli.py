@@ -20,7 +20,11 @@ SAMPLE = PAYLOADS / "delivered.webhook-json.anymail-real-sanitized.json"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("MAILGUN_", "MAILHOOK_", "DATABASE_", "REDIS_"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MAILGUN_", "MAILHOOK_", "DATABASE_", "REDIS_"))
+    }
     return {**base, **extra}
 
 
@@ -38,14 +42,22 @@ def test_a_wrong_setting_stops_the_start_with_one_line(command: list[str], tmp_p
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     lines = [line for line in done.stderr.splitlines() if "MAILGUN_DOMAINS" in line]
-    assert lines == ["mailhook: configuration error: MAILGUN_DOMAINS entry 'example.com:mars' must look like "
-                     "example.com:us or example.eu:eu"]
+    assert lines == [
+        "mailhook: configuration error: MAILGUN_DOMAINS entry 'example.com:mars' must look like "
+        "example.com:us or example.eu:eu"
+    ]
     assert "Traceback" not in done.stderr
 
 
 def test_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
-    done = subprocess.run([MAILHOOK, "db", "upgrade"], cwd=tmp_path, env=clean_env(MAILHOOK_ENV="production"),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [MAILHOOK, "db", "upgrade"],
+        cwd=tmp_path,
+        env=clean_env(MAILHOOK_ENV="production"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "MAILGUN_WEBHOOK_SIGNING_KEYS is required" in done.stderr
 
@@ -53,16 +65,31 @@ def test_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
 def test_mailhook_run_serves_the_embedded_default(tmp_path: Path) -> None:
     """`make run`'s command on a machine with no services: SQLite, filesystem broker, development key."""
     port = free_port()
-    process = subprocess.Popen([MAILHOOK, "run", "--port", str(port), "--web-workers", "1"], cwd=tmp_path,
-                               env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [MAILHOOK, "run", "--port", str(port), "--web-workers", "1"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/readyz", timeout=60)
         key = (tmp_path / "var" / "dev-signing-key").read_text().strip()
-        body = subprocess.run([MAILHOOK, "sign", str(SAMPLE)], cwd=tmp_path, env=clean_env(),
-                              capture_output=True, check=True, timeout=30).stdout
-        answer = httpx.post(f"http://127.0.0.1:{port}/webhooks/mailgun", content=body,
-                            headers={"Content-Type": "application/json"}, timeout=10)
+        body = subprocess.run(
+            [MAILHOOK, "sign", str(SAMPLE)],
+            cwd=tmp_path,
+            env=clean_env(),
+            capture_output=True,
+            check=True,
+            timeout=30,
+        ).stdout
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/webhooks/mailgun",
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
         assert answer.status_code == 200
         assert _wait_for_done(tmp_path / "var" / "mailhook.sqlite3")
     finally:
@@ -91,7 +118,13 @@ def test_sign_makes_a_delivery_that_verifies(tmp_path: Path) -> None:
 
     from app.signing import SignedParts, check_signature
 
-    out = subprocess.run([MAILHOOK, "sign", "--key", TEST_KEY, str(SAMPLE)], cwd=tmp_path, env=clean_env(),
-                         capture_output=True, check=True, timeout=30).stdout
+    out = subprocess.run(
+        [MAILHOOK, "sign", "--key", TEST_KEY, str(SAMPLE)],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
     signature = json.loads(out)["signature"]
     assert check_signature(SignedParts(**signature), [TEST_KEY], now=time.time(), max_age=60) is None

@@ -27,17 +27,28 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
-def deliver(engine: Engine, body: bytes, kind: str = "webhook", content_type: str = "application/json",
-            **hints: Any) -> str:
+def deliver(
+    engine: Engine, body: bytes, kind: str = "webhook", content_type: str = "application/json", **hints: Any
+) -> str:
     signature = sign()
-    delivery = Delivery(route="webhooks", kind=kind, content_type=content_type, body=body, headers={},
-                        signed=SignedParts(**signature), region_hint=hints.get("region"),
-                        domain_hint=hints.get("domain"), request_id=None)
+    delivery = Delivery(
+        route="webhooks",
+        kind=kind,
+        content_type=content_type,
+        body=body,
+        headers={},
+        signed=SignedParts(**signature),
+        region_hint=hints.get("region"),
+        domain_hint=hints.get("domain"),
+        request_id=None,
+    )
     assert store_delivery(engine, delivery)
     return signature["token"]
 
 
-def json_event(event_id: str | None = None, sample: str = "delivered.webhook-json.anymail-real-sanitized.json") -> bytes:
+def json_event(
+    event_id: str | None = None, sample: str = "delivered.webhook-json.anymail-real-sanitized.json"
+) -> bytes:
     document = payload(sample)
     document["event-data"]["id"] = event_id or uuid.uuid4().hex
     return json.dumps(document).encode()
@@ -81,7 +92,9 @@ def test_running_twice_stores_nothing_more(engine: Engine, settings_for, db_url:
     assert scalar(engine, select(func.count()).select_from(Event)) == 1
 
 
-def test_bad_row_is_dead_lettered_without_blocking_the_batch(engine: Engine, settings_for, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_row_is_dead_lettered_without_blocking_the_batch(
+    engine: Engine, settings_for, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
     deliver(engine, json_event())
     bad = deliver(engine, json.dumps({"signature": {}, "event-data": "not an object"}).encode())
     deliver(engine, json_event())
@@ -93,7 +106,9 @@ def test_bad_row_is_dead_lettered_without_blocking_the_batch(engine: Engine, set
     assert row.error.startswith("cannot normalize")
 
 
-def test_inbound_mail_on_the_webhook_url_is_dead_lettered_with_the_fix(engine: Engine, settings_for, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_inbound_mail_on_the_webhook_url_is_dead_lettered_with_the_fix(
+    engine: Engine, settings_for, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
     fields = payload("inbound-forward-parsed.route-form.anymail.json")["fields"]
     body = urlencode([(k, v if isinstance(v, str) else json.dumps(v)) for k, v in fields.items()]).encode()
     token = deliver(engine, body, kind="legacy_webhook", content_type="application/x-www-form-urlencoded")
@@ -106,7 +121,12 @@ def test_inbound_mail_on_the_webhook_url_is_dead_lettered_with_the_fix(engine: E
 def test_legacy_form_rows_are_normalized(engine: Engine, settings_for, db_url: str) -> None:  # type: ignore[no-untyped-def]
     fields = payload("delivered.legacy-form.anymail.json")["fields"]
     pairs = [(k, v) for k, vs in fields.items() for v in (vs if isinstance(vs, list) else [vs])]
-    deliver(engine, urlencode(pairs).encode(), kind="legacy_webhook", content_type="application/x-www-form-urlencoded")
+    deliver(
+        engine,
+        urlencode(pairs).encode(),
+        kind="legacy_webhook",
+        content_type="application/x-www-form-urlencoded",
+    )
     drain_batch(engine, settings_for(db_url))
     with engine.connect() as connection:
         event = connection.execute(select(Event.type, Event.source)).one()

@@ -76,7 +76,7 @@ def web_command() -> list[str]:
     return [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py")]
 
 
-def worker_command(beat: bool = True, concurrency: int = 2) -> list[str]:
+def worker_command(beat: bool = True, concurrency: int = 2, schedule: Path | None = None) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -93,7 +93,7 @@ def worker_command(beat: bool = True, concurrency: int = 2) -> list[str]:
         "--without-mingle",
         "--without-gossip",
     ]
-    return command + (["-B"] if beat else [])
+    return command + (["-B", "-s", str(schedule or Path("var/celerybeat-schedule"))] if beat else [])
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def service_env(pg_url: str, tmp_path: Path) -> dict[str, str]:
 def service(service_env: dict[str, str], tmp_path: Path, db_url_cleanup: None) -> Iterator[Service]:
     running = Service(f"http://{service_env['GUNICORN_BIND']}", service_env, tmp_path)
     running.start("web", web_command())
-    running.start("worker", worker_command())
+    running.start("worker", worker_command(schedule=tmp_path / "celerybeat-schedule"))
     try:
         wait_until_ready(running.base_url + "/readyz")
         yield running

@@ -13,7 +13,7 @@ import time
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.delivery import Delivery, DeliveryError, read_delivery
+from app.delivery import Delivery, DeliveryError, RouteRules, read_delivery
 from app.errors import error_response
 from app.inbox import store_delivery
 from app.services import services
@@ -23,20 +23,35 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("intake", __name__)
 
-WEBHOOK_MAX_BYTES = 1024 * 1024
 RETRY_AFTER_SECONDS = "30"
+# Mailgun's 25 MB messages plus the form's overhead.
+INBOUND_MAX_BYTES = 30 * 1024 * 1024
+WEBHOOK = RouteRules("webhooks", max_bytes=1024 * 1024, form_kind="legacy_webhook")
+INBOUND = RouteRules(
+    "inbound", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound", store_notify_kind="store_notify"
+)
+INBOUND_MIME = RouteRules("inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound_mime")
 
 
 @bp.post("/webhooks/mailgun")
 def receive_webhook() -> Response:
-    request.max_content_length = WEBHOOK_MAX_BYTES
-    return accept("webhooks")
+    return accept(WEBHOOK)
 
 
-def accept(route: str) -> Response:
+@bp.post("/inbound/mailgun")
+def receive_inbound() -> Response:
+    return accept(INBOUND)
+
+
+@bp.post("/inbound/mailgun/mime")
+def receive_inbound_mime() -> Response:
+    return accept(INBOUND_MIME)
+
+
+def accept(rules: RouteRules) -> Response:
     """Shared by every intake route: read, verify, store, wake, answer."""
     try:
-        delivery = read_delivery(request, route)
+        delivery = read_delivery(request, rules)
     except DeliveryError as exc:
         return error_response(exc.status, exc.code, exc.message)
     refused = _verify(delivery)

@@ -14,7 +14,8 @@ from app.models import InboxRow
 def store_delivery(engine: Engine, delivery: Delivery) -> bool:
     """Commit the delivery; False when its token was already stored (a retry or a replay)."""
     table = InboxRow.__table__
-    statement = insert_ignoring_conflicts(table, engine).values(**inbox_values(delivery)).returning(table.c.id)
+    values = inbox_values(delivery)
+    statement = insert_ignoring_conflicts(table, engine).values(**values).returning(table.c.id)
     with engine.begin() as connection:
         # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT DO NOTHING.
         return connection.execute(statement).first() is not None

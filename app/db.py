@@ -42,7 +42,9 @@ def make_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout on the hot path. A connection found dead fails its
+        # request (503, so Mailgun retries) and SQLAlchemy then invalidates the whole pool.
+        pool_pre_ping=False,
         pool_recycle=1800,
         pool_timeout=5,
         connect_args={

@@ -11,11 +11,10 @@ import logging
 import time
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.delivery import Delivery, DeliveryError, RouteRules, read_delivery
 from app.errors import error_response
-from app.inbox import store_delivery
+from app.inbox import StoreUnavailable
 from app.services import services
 from app.signing import check_signature
 
@@ -58,9 +57,9 @@ def accept(rules: RouteRules) -> Response:
     if refused is not None:
         return refused
     try:
-        stored = store_delivery(services().engine, delivery)
-    except SQLAlchemyError as exc:
-        log.error("inbox unavailable, answering 503: %s", type(exc).__name__)
+        stored = services().inbox.store(delivery)
+    except StoreUnavailable as exc:
+        log.error("inbox unavailable, answering 503: %s", exc)
         return error_response(
             503,
             "store_unavailable",

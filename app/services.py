@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 
 from app.broker import celery_config
 from app.db import get_engine
+from app.inbox import InboxWriter, inbox_writer
 from app.settings import Settings
 from app.task_names import DRAIN_INBOX, QUEUE_INBOX
 from app.wake import DrainWaker
@@ -27,6 +29,11 @@ class Services:
     @cached_property
     def engine(self) -> Engine:
         return get_engine(self.settings)
+
+    @cached_property
+    def inbox(self) -> InboxWriter:
+        threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+        return inbox_writer(self.settings.database_url, self.engine, max_connections=threads)
 
     @cached_property
     def celery_client(self) -> Celery:

@@ -27,7 +27,8 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[big_pk]
-    # Mailgun's event id is unique within a day only: the event time completes the key.
+    # Mailgun's event id is unique within a day only: the event time completes the key, and the event name
+    # keeps apart the distinct events that share both (seen in Mailgun's own dashboard test payloads).
     mailgun_event_id: Mapped[text]
     occurred_at: Mapped[utc_time]
     received_at: Mapped[utc_now]
@@ -54,7 +55,7 @@ class Event(Base):
     inbox_id: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("mailgun_event_id", "occurred_at"),
+        UniqueConstraint("mailgun_event_id", "occurred_at", "event"),
         # Keyset pagination walks (occurred_at, id) newest first, optionally within one filter.
         Index("ix_events_occurred_at_id", "occurred_at", "id"),
         Index("ix_events_recipient_occurred_at", "recipient", "occurred_at", "id"),

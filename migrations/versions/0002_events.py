@@ -47,7 +47,9 @@ def upgrade() -> None:
         sa.Column("payload", JsonDoc, nullable=False),
         sa.Column("inbox_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
-        sa.UniqueConstraint("mailgun_event_id", "occurred_at", name="uq_events_mailgun_event_id_occurred_at"),
+        sa.UniqueConstraint(
+            "mailgun_event_id", "occurred_at", "event", name="uq_events_mailgun_event_id_occurred_at_event"
+        ),
     )
     op.create_index("ix_events_occurred_at_id", "events", ["occurred_at", "id"])
     op.create_index("ix_events_recipient_occurred_at", "events", ["recipient", "occurred_at", "id"])

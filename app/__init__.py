@@ -10,7 +10,7 @@ from app.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from app import health, intake
+    from app import api, health, intake
 
     settings = with_dev_signing_key(settings or load_settings())
     app = Flask(__name__, static_folder=None)
@@ -18,4 +18,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["mailhook"] = Services(settings)
     app.register_blueprint(intake.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     return app

@@ -1,0 +1,125 @@
+"""GET /events, /events/{id}, /messages/{message_id}/events: normalized events, keyset-paginated.
+
+Lists walk (occurred_at, id): newest first for /events, oldest first for a message's timeline. recipient,
+message_id and domain each have a (column, occurred_at, id) index that serves filter and order at once; the
+other filters narrow an index walk. `tag` on Postgres wants a GIN index once rare tags are asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, exists, func, select, tuple_, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+
+from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
+from app.api.params import Args, choice_arg, lower_arg, message_id_text, path_id, read_args, time_range
+from app.api.problems import not_found
+from app.api.timeparse import format_time
+from app.models.base import BigId, UTCDateTime
+from app.models.events import TYPES, Event
+from app.regions import REGIONS
+from app.services import services
+
+events = Event.__table__
+# The raw payload is for the single-event view only; inbox_id is plumbing, not part of an event.
+ITEM_COLUMNS = [column for column in events.c if column.name not in ("payload", "inbox_id")]
+TIME_FIELDS = ("occurred_at", "received_at")
+LIST_PARAMS = ("recipient", "domain", "region", "type", "event", "message_id", "tag", "since", "until",
+               "limit", "cursor")
+TIMELINE_PARAMS = ("since", "until", "limit", "cursor")
+NEWEST_FIRST = "events"
+OLDEST_FIRST = "timeline"
+
+
+def list_events() -> Response:
+    args = read_args(request.args.items(multi=True), LIST_PARAMS)
+    conditions = event_conditions(args, services().engine.dialect.name)
+    return jsonify(_page(args, conditions, NEWEST_FIRST))
+
+
+def message_timeline(message_id: str) -> Response:
+    args = read_args(request.args.items(multi=True), TIMELINE_PARAMS)
+    conditions = [events.c.message_id == message_id_text(message_id), *_time_conditions(args)]
+    return jsonify(_page(args, conditions, OLDEST_FIRST))
+
+
+def get_event(event_id: str) -> Response:
+    read_args(request.args.items(multi=True), ())
+    query = select(*ITEM_COLUMNS, events.c.payload).where(events.c.id == path_id(event_id, "event"))
+    with services().engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    if row is None:
+        raise not_found("event")
+    return jsonify({**event_item(row), "payload": row["payload"]})
+
+
+def event_item(row: RowMapping) -> dict[str, Any]:
+    item = {column.name: row[column.name] for column in ITEM_COLUMNS}
+    for name in TIME_FIELDS:
+        item[name] = format_time(item[name])
+    return item
+
+
+def event_conditions(args: Args, dialect: str) -> list[ColumnElement[bool]]:
+    conditions = _time_conditions(args)
+    equal = {
+        "recipient": lower_arg(args, "recipient"),
+        "domain": lower_arg(args, "domain"),
+        "region": choice_arg(args, "region", REGIONS),
+        "type": choice_arg(args, "type", TYPES),
+        "event": lower_arg(args, "event"),
+        "message_id": message_id_text(args["message_id"]) if "message_id" in args else None,
+    }
+    conditions += [events.c[name] == value for name, value in equal.items() if value is not None]
+    if "tag" in args:
+        conditions.append(tag_condition(args["tag"], dialect))
+    return conditions
+
+
+def tag_condition(tag: str, dialect: str) -> ColumnElement[bool]:
+    """Events whose `tags` array holds the tag, in each store's own JSON vocabulary."""
+    if dialect == "postgresql":
+        return type_coerce(events.c.tags, JSONB).contains([tag])
+    values = func.json_each(events.c.tags).table_valued("value")
+    return exists(select(1).select_from(values).where(values.c.value == tag))
+
+
+def keyset_query(
+    conditions: Sequence[ColumnElement[bool]], after: tuple[datetime, int] | None, limit: int, *,
+    newest_first: bool,
+) -> Select[Any]:
+    query = select(*ITEM_COLUMNS).where(*conditions)
+    if after is not None:
+        key = tuple_(events.c.occurred_at, events.c.id)
+        # Typed binds: SQLite compares the stored text form, which only UTCDateTime knows how to write.
+        position = tuple_(bindparam("after_at", after[0], type_=UTCDateTime()),
+                          bindparam("after_id", after[1], type_=BigId))
+        query = query.where(key < position if newest_first else key > position)
+    if newest_first:
+        return query.order_by(events.c.occurred_at.desc(), events.c.id.desc()).limit(limit)
+    return query.order_by(events.c.occurred_at, events.c.id).limit(limit)
+
+
+def _page(args: Args, conditions: list[ColumnElement[bool]], listing: str) -> dict[str, Any]:
+    limit = parse_limit(args.get("limit"))
+    after = decode_time_cursor(listing, args["cursor"]) if "cursor" in args else None
+    query = keyset_query(conditions, after, limit + 1, newest_first=listing == NEWEST_FIRST)
+    with services().engine.connect() as connection:
+        fetched = connection.execute(query).mappings().all()
+    rows, next_cursor = page_of(fetched, limit,
+                                lambda row: encode_time_cursor(listing, row["occurred_at"], row["id"]))
+    return {"items": [event_item(row) for row in rows], "next_cursor": next_cursor}
+
+
+def _time_conditions(args: Args) -> list[ColumnElement[bool]]:
+    since, until = time_range(args)
+    conditions = []
+    if since is not None:
+        conditions.append(events.c.occurred_at >= since)
+    if until is not None:
+        conditions.append(events.c.occurred_at < until)
+    return conditions

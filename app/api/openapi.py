@@ -1,0 +1,218 @@
+"""GET /openapi.json: the OpenAPI 3.1 description of /api/v1, built here next to the code it describes.
+
+The tests validate real responses of every operation against this document, so a field added to a response
+without being described here fails them (objects are closed with additionalProperties: false).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.api.params import read_args
+from app.models.events import SOURCES, TYPES
+from app.models.inbox import KINDS, STATUSES
+from app.regions import REGIONS
+
+Schema = dict[str, Any]
+TIME_IN = ("RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "
+           "(Fri, 31 Jan 2025 12:00:00 +0000) or epoch seconds (1738324800).")
+
+
+def openapi_document() -> Response:
+    read_args(request.args.items(multi=True), ())
+    return jsonify(document())
+
+
+@cache
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mailhook internal API",
+            "version": "1",
+            "description": "Normalized Mailgun events, per-recipient summaries, stats and dead letters.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"basic": []}],
+        "paths": _paths(),
+        "components": {"securitySchemes": _security_schemes(), "schemas": _schemas(),
+                       "parameters": _parameters(), "responses": _responses()},
+    }
+
+
+def _paths() -> dict[str, Any]:
+    lists = ["limit", "cursor"]
+    return {
+        "/events": {"get": _get("listEvents", "Events, newest first.", "EventPage",
+                                ["recipient", "domain", "region", "type", "event", "message_id", "tag",
+                                 "since", "until", *lists])},
+        "/events/{id}": {"get": _get("getEvent", "One event with its raw payload.", "EventDetail",
+                                     [_path_param("id", "The event's id.")], not_found=True)},
+        "/messages/{message_id}/events": {"get": _get(
+            "messageTimeline", "One message's events, oldest first.", "EventPage",
+            [_path_param("message_id", "The Message-Id, angle brackets optional."), "since", "until",
+             *lists])},
+        "/recipients/{address}": {"get": _get(
+            "recipientSummary", "Counts and the latest event per type for one address (case-insensitive).",
+            "RecipientSummary", [_path_param("address", "The recipient's email address.")], not_found=True)},
+        "/stats": {"get": _get("eventStats", "Event counts per type per UTC hour or day.", "Stats",
+                               ["domain", "region", "since", "until", "interval"])},
+        "/dead-letters": {"get": _get(
+            "listDeadLetters", "Inbox rows that could not be processed, newest first.", "DeadLetterPage",
+            lists)},
+        "/dead-letters/{id}/replay": {"post": _replay()},
+        "/openapi.json": {"get": {"operationId": "openapiDocument", "summary": "This document.",
+                                  "responses": {"200": _json_body({"type": "object"}), **_errors()}}},
+    }
+
+
+def _get(operation: str, summary: str, schema: str, parameters: list[Any], not_found: bool = False) -> Schema:
+    responses = {"200": _json_body(_ref(schema)), **_errors()}
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    refs = [p if isinstance(p, dict) else {"$ref": f"#/components/parameters/{p}"} for p in parameters]
+    return {"operationId": operation, "summary": summary, "parameters": refs, "responses": responses}
+
+
+def _replay() -> Schema:
+    return {
+        "operationId": "replayDeadLetter",
+        "summary": "Put a dead letter back to pending (error cleared) and wake the drain worker.",
+        "parameters": [_path_param("id", "The inbox row's id.")],
+        "responses": {"200": _json_body(_ref("DeadLetter")), **_errors(),
+                      "404": {"$ref": "#/components/responses/NotFound"},
+                      "409": {"$ref": "#/components/responses/Conflict"}},
+    }
+
+
+def _errors() -> dict[str, Any]:
+    return {code: {"$ref": f"#/components/responses/{name}"}
+            for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("default", "ServerError"))}
+
+
+def _security_schemes() -> dict[str, Any]:
+    return {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."},
+        "basic": {"type": "http", "scheme": "basic", "description": "User `api`, the API token as password."},
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    return {
+        "Error": _object({"error": _object({"code": {"type": "string"}, "message": {"type": "string"}})}),
+        "Event": _object(_event_properties()),
+        "EventDetail": _object({**_event_properties(), "payload": {"type": "object"}}),
+        "EventPage": _page("Event"),
+        "RecipientSummary": _object({
+            "address": {"type": "string"},
+            "total": {"type": "integer", "minimum": 1},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+            "last": {"type": "object", "additionalProperties": _ref("Event")},
+        }),
+        "Stats": _object({
+            "interval": {"enum": ["hour", "day"]}, "since": _time_out(), "until": _time_out(),
+            "buckets": {"type": "array", "items": _object({
+                "start": _time_out(), "total": {"type": "integer", "minimum": 0},
+                "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}})},
+        }),
+        "DeadLetter": _object(_dead_letter_properties()),
+        "DeadLetterPage": _page("DeadLetter"),
+    }
+
+
+def _event_properties() -> dict[str, Any]:
+    text, nullable_text, nullable_object = {"type": "string"}, _nullable("string"), _nullable("object")
+    return {
+        "id": {"type": "integer"}, "mailgun_event_id": text,
+        "occurred_at": _time_out(), "received_at": _time_out(),
+        "event": text, "severity": nullable_text,
+        "type": {"enum": list(TYPES)}, "region": {"enum": list(REGIONS)},
+        "domain": nullable_text, "recipient": nullable_text, "message_id": nullable_text,
+        "tags": {"type": "array", "items": {"type": "string"}}, "user_variables": {"type": "object"},
+        "reason": nullable_text, "delivery_status": nullable_object,
+        "url": nullable_text, "ip": nullable_text,
+        "client_info": nullable_object, "geolocation": nullable_object, "mailing_list": nullable_object,
+        "storage_url": nullable_text, "source": {"enum": list(SOURCES)},
+    }
+
+
+def _dead_letter_properties() -> dict[str, Any]:
+    return {
+        "id": {"type": "integer"}, "status": {"enum": list(STATUSES)}, "kind": {"enum": list(KINDS)},
+        "route": {"type": "string"}, "received_at": _time_out(), "error": _nullable("string"),
+        "attempts": {"type": "integer", "minimum": 0}, "region_hint": _nullable("string"),
+        "domain_hint": _nullable("string"), "content_type": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0, "description": "The body's size in bytes; never the body."},
+    }
+
+
+def _parameters() -> dict[str, Any]:
+    def query(name: str, description: str, **schema: Any) -> Schema:
+        return {"name": name, "in": "query", "required": False, "description": description,
+                "schema": {"type": "string", **schema}}
+
+    return {
+        "recipient": query("recipient", "Recipient address, case-insensitive."),
+        "domain": query("domain", "Sending domain, case-insensitive."),
+        # Values are matched case-insensitively, so the schema lists them in words rather than as an enum.
+        "region": query("region", f"Mailgun region, case-insensitive: {', '.join(REGIONS)}."),
+        "type": query("type", f"Normalized event type, case-insensitive: {', '.join(TYPES)}."),
+        "event": query("event", "Mailgun's event name (e.g. failed, accepted)."),
+        "message_id": query("message_id", "Message-Id, angle brackets optional."),
+        "tag": query("tag", "Events whose tags include this one."),
+        "since": query("since", f"Inclusive lower bound on occurred_at: {TIME_IN}"),
+        "until": query("until", f"Exclusive upper bound on occurred_at: {TIME_IN}"),
+        "interval": query("interval", "Bucket size, hour or day (default day), case-insensitive. Range "
+                                      "defaults: 24 h for hour, 30 days for day; at most 31 days for hour, "
+                                      "366 days for day."),
+        "limit": {"name": "limit", "in": "query", "required": False,
+                  "description": f"Page size, default {DEFAULT_LIMIT}.",
+                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                             "default": DEFAULT_LIMIT}},
+        "cursor": query("cursor", "The next_cursor of the previous page."),
+    }
+
+
+def _responses() -> dict[str, Any]:
+    described = {
+        "BadRequest": "A bad, unknown or repeated parameter.",
+        "Unauthorized": "No valid API token.",
+        "NotFound": "No such resource.",
+        "Conflict": "The resource is not in a state that allows this.",
+        "ServerError": "The store is unavailable (503) or another server error.",
+    }
+    return {name: {**_json_body(_ref("Error")), "description": text} for name, text in described.items()}
+
+
+def _page(item: str) -> Schema:
+    return _object({"items": {"type": "array", "items": _ref(item)}, "next_cursor": _nullable("string")})
+
+
+def _object(properties: dict[str, Any]) -> Schema:
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": False}
+
+
+def _json_body(schema: Schema) -> Schema:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _path_param(name: str, description: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string"}}
+
+
+def _nullable(kind: str) -> Schema:
+    return {"type": [kind, "null"]}
+
+
+def _time_out() -> Schema:
+    return {"type": "string", "format": "date-time", "description": "RFC 3339, UTC."}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}

@@ -1,0 +1,123 @@
+"""GET /stats: event counts per type per hour or day, every bucket of the range listed (empty ones too).
+
+Buckets are UTC. `since` is rounded down to its bucket's start, so the first bucket is whole; `until` is
+exclusive and defaults to now, so the last bucket may still be filling. Ranges are bounded (31 days of
+hours, a year of days) because every bucket is listed and every row in range is read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy import ColumnElement, Select, func, literal, select
+
+from app.api.params import Args, choice_arg, lower_arg, read_args, time_range
+from app.api.problems import bad_parameter
+from app.api.timeparse import format_time
+from app.models.events import Event
+from app.regions import REGIONS
+from app.services import services
+
+events = Event.__table__
+PARAMS = ("domain", "region", "since", "until", "interval")
+DEFAULT_INTERVAL = "day"
+STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+DEFAULT_SPANS = {"hour": timedelta(hours=24), "day": timedelta(days=30)}
+# 366 days, so that a leap calendar year still counts as one year.
+MAX_SPANS = {"hour": timedelta(days=31), "day": timedelta(days=366)}
+_SQLITE_FORMATS = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRange:
+    interval: str
+    start: datetime
+    end: datetime
+
+    def bucket_starts(self) -> list[datetime]:
+        step, current, starts = STEPS[self.interval], self.start, []
+        while current < self.end:
+            starts.append(current)
+            current += step
+        return starts
+
+
+def event_stats() -> Response:
+    args = read_args(request.args.items(multi=True), PARAMS)
+    interval = choice_arg(args, "interval", tuple(STEPS)) or DEFAULT_INTERVAL
+    since, until = time_range(args)
+    span = stats_range(interval, since, until, now=datetime.now(UTC))
+    query = counts_query(span, _filters(args), services().engine.dialect.name)
+    with services().engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return jsonify(stats_document(span, [(_as_utc(bucket), kind, count) for bucket, kind, count in rows]))
+
+
+def stats_range(
+    interval: str, since: datetime | None, until: datetime | None, *, now: datetime
+) -> StatsRange:
+    end = until or now
+    start = since or end - DEFAULT_SPANS[interval]
+    if start > end:
+        raise bad_parameter("since", "is after 'until' (which defaults to now)")
+    if end - start > MAX_SPANS[interval]:
+        raise bad_parameter("since", f"is too far before 'until': at most {MAX_SPANS[interval].days} days "
+                                     f"with interval={interval}")
+    return StatsRange(interval, floor_to(start, interval), end)
+
+
+def floor_to(value: datetime, interval: str) -> datetime:
+    value = value.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return value.replace(hour=0) if interval == "day" else value
+
+
+def counts_query(span: StatsRange, filters: list[ColumnElement[bool]], dialect: str) -> Select[Any]:
+    # Bucketing in a subquery: GROUP BY then names a plain column, where grouping by a bound-parameter
+    # expression would not match the selected one on Postgres.
+    bucketed = (
+        select(_bucket(span.interval, dialect).label("bucket"), events.c.type)
+        .where(events.c.occurred_at >= span.start, events.c.occurred_at < span.end, *filters)
+        .subquery()
+    )
+    return (
+        select(bucketed.c.bucket, bucketed.c.type, func.count())
+        .group_by(bucketed.c.bucket, bucketed.c.type)
+    )
+
+
+def stats_document(span: StatsRange, counts: list[tuple[datetime, str, int]]) -> dict[str, Any]:
+    per_bucket: dict[datetime, dict[str, int]] = defaultdict(dict)
+    for bucket, kind, count in counts:
+        per_bucket[bucket][kind] = count
+    return {
+        "interval": span.interval,
+        "since": format_time(span.start),
+        "until": format_time(span.end),
+        "buckets": [
+            {"start": format_time(start), "total": sum(per_bucket[start].values()),
+             "counts": dict(sorted(per_bucket[start].items()))}
+            for start in span.bucket_starts()
+        ],
+    }
+
+
+def _bucket(interval: str, dialect: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        # timezone('UTC', timestamptz) gives the UTC wall-clock time, whatever the session's TimeZone is.
+        return func.date_trunc(literal(interval), func.timezone(literal("UTC"), events.c.occurred_at))
+    return func.strftime(literal(_SQLITE_FORMATS[interval]), events.c.occurred_at)
+
+
+def _as_utc(bucket: datetime | str) -> datetime:
+    # Postgres answers a naive UTC timestamp, SQLite the text strftime wrote.
+    value = datetime.fromisoformat(bucket) if isinstance(bucket, str) else bucket
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _filters(args: Args) -> list[ColumnElement[bool]]:
+    wanted = {"domain": lower_arg(args, "domain"), "region": choice_arg(args, "region", REGIONS)}
+    return [events.c[name] == value for name, value in wanted.items() if value is not None]

@@ -17,10 +17,31 @@ from app.regions import DEFAULT_API_BASES, REGIONS
 DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
 DEFAULT_SIGNATURE_MAX_AGE = 43200  # Mailgun retries for ~8 h and may resend the original signature.
 ENVIRONMENTS = ("development", "test", "production")
+# Inbound attachments up to this size keep their content in the database; larger ones their metadata only.
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    """Sync back to Mailgun: which policy rules act, how the outbox and the REST client pace themselves."""
+
+    bounces: bool = True
+    complaints: bool = True
+    unsubscribes: bool = True
+    lists: bool = True
+    push_interval: float = 5.0
+    list_refresh_seconds: int = 900
+    api_timeout: float = 10.0
+    api_retries: int = 3
+    api_backoff: float = 0.5
+    # A 429 asking for a longer pause than this ends the push run; the region waits in the database instead.
+    api_max_wait: float = 10.0
+    retry_seconds: float = 60.0
+    max_attempts: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +59,8 @@ class Settings:
     broker_dir: str = "var/broker"
     # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
     queue_prefix: str = ""
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
     @property
     def is_production(self) -> bool:
@@ -70,6 +93,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retention_days=_positive_int(env, "MAILHOOK_RETENTION_DAYS", 30),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
         queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
+        attachment_max_bytes=_positive_int(env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES),
+        sync=_sync_settings(env),
     )
     _check_production(settings)
     return settings
@@ -149,6 +174,62 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     value = env.get(name, "").strip().lower() or default
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _sync_settings(env: Mapping[str, str]) -> SyncSettings:
+    return SyncSettings(
+        bounces=_flag(env, "MAILHOOK_SYNC_BOUNCES", True),
+        complaints=_flag(env, "MAILHOOK_SYNC_COMPLAINTS", True),
+        unsubscribes=_flag(env, "MAILHOOK_SYNC_UNSUBSCRIBES", True),
+        lists=_flag(env, "MAILHOOK_SYNC_LISTS", True),
+        push_interval=_seconds(env, "MAILHOOK_SYNC_INTERVAL_SECONDS", 5.0),
+        list_refresh_seconds=_count(env, "MAILHOOK_LIST_REFRESH_SECONDS", 900, minimum=1),
+        api_timeout=_seconds(env, "MAILGUN_API_TIMEOUT_SECONDS", 10.0),
+        api_retries=_count(env, "MAILGUN_API_RETRIES", 3, minimum=0),
+        api_backoff=_seconds(env, "MAILGUN_API_BACKOFF_SECONDS", 0.5),
+        api_max_wait=_seconds(env, "MAILGUN_API_MAX_WAIT_SECONDS", 10.0),
+        retry_seconds=_seconds(env, "MAILHOOK_SYNC_RETRY_SECONDS", 60.0),
+        max_attempts=_count(env, "MAILHOOK_SYNC_MAX_ATTEMPTS", 10, minimum=1),
+    )
+
+
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE_WORDS + _FALSE_WORDS:
+        raise SettingsError(f"{name} must be true or false (or 1/0, yes/no, on/off), got {raw!r}")
+    return raw in _TRUE_WORDS
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 

@@ -1,15 +1,18 @@
 """Writing deliveries to the inbox: the 200 waits for this commit, so it is the hot path of the service.
 
-On Postgres each delivery is one prepared `INSERT ... ON CONFLICT DO NOTHING RETURNING` on an autocommit
-connection from a psycopg pool: one round trip, durable when it returns, no BEGIN/COMMIT or pool reset
-round trips. SQLite (the embedded default) goes through SQLAlchemy.
+On Postgres, deliveries arriving together are group-committed (app/group_commit.py): one prepared multi-row
+`INSERT ... ON CONFLICT DO NOTHING RETURNING token` on an autocommit connection from a psycopg pool, durable
+when it returns, with no BEGIN/COMMIT or pool-reset round trips. SQLite (the embedded default) goes through
+SQLAlchemy, one delivery per transaction.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 import psycopg
@@ -20,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, insert_ignoring_conflicts
 from app.delivery import Delivery
+from app.group_commit import MAX_BATCH, GroupCommitter
 from app.models import InboxRow
 
 COLUMNS = (
@@ -34,12 +38,11 @@ COLUMNS = (
     "signed_at",
     "request_id",
 )
-INSERT_SQL = (
-    f"INSERT INTO inbox ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "  # noqa: S608
-    "ON CONFLICT (token) DO NOTHING RETURNING id"
-)
+_ROW_PLACEHOLDERS = f"({', '.join(['%s'] * len(COLUMNS))})"
 # Waiting longer than this for a connection means the database is in trouble: answer 503, Mailgun retries.
 CHECKOUT_TIMEOUT_SECONDS = 3.0
+# A request waits at most this long for the batch carrying its row (queueing + checkout + statement).
+WRITE_TIMEOUT_SECONDS = 10.0
 
 
 class StoreUnavailable(Exception):
@@ -68,12 +71,14 @@ def inbox_values(delivery: Delivery) -> dict[str, Any]:
 
 
 class PostgresInboxWriter:
-    """A psycopg pool opened lazily in each process (gunicorn forks after the app is imported)."""
+    """A psycopg pool and a group committer, made lazily in each process (gunicorn forks after import)."""
 
-    def __init__(self, database_url: str, max_connections: int) -> None:
+    def __init__(self, database_url: str, group_commit: bool = True, threads: int = 8) -> None:
         self._conninfo = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-        self._max = max_connections
+        self._group_commit = group_commit
+        self._threads = threads
         self._pool: psycopg_pool.ConnectionPool | None = None
+        self._committer: Submitter | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
@@ -81,25 +86,38 @@ class PostgresInboxWriter:
         values = inbox_values(delivery)
         values["headers"] = Jsonb(values["headers"])
         try:
-            with self._connections().connection(timeout=CHECKOUT_TIMEOUT_SECONDS) as conn:
-                row = conn.execute(INSERT_SQL, [values[c] for c in COLUMNS], prepare=True).fetchone()
-        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+            return self._process_local().submit([values[c] for c in COLUMNS], timeout=WRITE_TIMEOUT_SECONDS)
+        except (psycopg.Error, psycopg_pool.PoolTimeout, TimeoutError) as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
-        return row is not None
 
-    def _connections(self) -> psycopg_pool.ConnectionPool:
-        if self._pool is None or self._pid != os.getpid():
+    def _write_batch(self, rows: Sequence[list[Any]]) -> list[bool]:
+        assert self._pool is not None
+        statement = insert_statement(len(rows))
+        with self._pool.connection(timeout=CHECKOUT_TIMEOUT_SECONDS) as conn:
+            inserted = {
+                token for (token,) in conn.execute(statement, [v for row in rows for v in row], prepare=True)
+            }
+        return first_claims([row[0] for row in rows], inserted)
+
+    def _process_local(self) -> Submitter:
+        if self._committer is None or self._pid != os.getpid():
             with self._lock:
-                if self._pool is None or self._pid != os.getpid():
-                    self._pool, self._pid = self._open(), os.getpid()
-        return self._pool
+                if self._committer is None or self._pid != os.getpid():
+                    self._pool = self._open()
+                    self._committer = (
+                        GroupCommitter(self._write_batch)
+                        if self._group_commit
+                        else DirectWriter(self._write_batch)
+                    )
+                    self._pid = os.getpid()
+        return self._committer
 
     def _open(self) -> psycopg_pool.ConnectionPool:
         options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
         return psycopg_pool.ConnectionPool(
             self._conninfo,
             min_size=1,
-            max_size=self._max,
+            max_size=2,
             open=True,
             name="inbox",
             kwargs={
@@ -110,6 +128,39 @@ class PostgresInboxWriter:
             },
             reconnect_timeout=0,
         )
+
+
+class Submitter(Protocol):
+    def submit(self, item: list[Any], timeout: float) -> bool: ...
+
+
+class DirectWriter:
+    """Each request writes its own row: the comparison point for group commit (MAILHOOK_GROUP_COMMIT=0)."""
+
+    def __init__(self, write: Callable[[Sequence[list[Any]]], list[bool]]) -> None:
+        self._write = write
+
+    def submit(self, item: list[Any], timeout: float) -> bool:
+        return self._write([item])[0]
+
+
+@lru_cache(maxsize=MAX_BATCH)
+def insert_statement(rows: int) -> str:
+    values = ", ".join([_ROW_PLACEHOLDERS] * rows)
+    return (
+        f"INSERT INTO inbox ({', '.join(COLUMNS)}) VALUES {values} "  # noqa: S608 - placeholders only
+        "ON CONFLICT (token) DO NOTHING RETURNING token"
+    )
+
+
+def first_claims(tokens: Sequence[str], inserted: set[str]) -> list[bool]:
+    """Which requests stored their row: the first of a batch to carry an inserted token; repeats did not."""
+    seen: set[str] = set()
+    outcomes = []
+    for token in tokens:
+        outcomes.append(token in inserted and token not in seen)
+        seen.add(token)
+    return outcomes
 
 
 class SqlAlchemyInboxWriter:
@@ -126,9 +177,11 @@ class SqlAlchemyInboxWriter:
             raise StoreUnavailable(type(exc).__name__) from exc
 
 
-def inbox_writer(database_url: str, engine: Engine, max_connections: int) -> InboxWriter:
+def inbox_writer(
+    database_url: str, engine: Engine, group_commit: bool = True, threads: int = 8
+) -> InboxWriter:
     if database_url.startswith("postgresql"):
-        return PostgresInboxWriter(database_url, max_connections)
+        return PostgresInboxWriter(database_url, group_commit, threads)
     return SqlAlchemyInboxWriter(engine)
 
 

@@ -33,7 +33,7 @@ class Services:
     @cached_property
     def inbox(self) -> InboxWriter:
         threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-        return inbox_writer(self.settings.database_url, self.engine, max_connections=threads)
+        return inbox_writer(self.settings.database_url, self.engine, self.settings.group_commit, threads)
 
     @cached_property
     def celery_client(self) -> Celery:

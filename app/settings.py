@@ -59,6 +59,8 @@ class Settings:
     broker_dir: str = "var/broker"
     # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
     queue_prefix: str = ""
+    # Batch concurrent intake inserts into one statement and commit (Postgres only).
+    group_commit: bool = True
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
     sync: SyncSettings = field(default_factory=SyncSettings)
 
@@ -93,7 +95,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retention_days=_positive_int(env, "MAILHOOK_RETENTION_DAYS", 30),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
         queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
-        attachment_max_bytes=_positive_int(env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES),
+        group_commit=_flag(env, "MAILHOOK_GROUP_COMMIT", True),
+        attachment_max_bytes=_positive_int(
+            env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES
+        ),
         sync=_sync_settings(env),
     )
     _check_production(settings)

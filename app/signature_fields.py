@@ -34,7 +34,7 @@ class FormScan:
     names: frozenset[str]  # every field name present: tells a store() notification or a misrouted post
 
 
-def from_json(body: bytes) -> tuple[SignedParts | None, dict[str, object]]:
+def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, object]]:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
@@ -91,7 +91,8 @@ class _MultipartScan:
         self.value = b""
 
     def feed(self, chunk: memoryview | None) -> None:
-        self.decoder.receive_data(chunk)
+        # The decoder only slices and searches its input, which a memoryview supports without a copy.
+        self.decoder.receive_data(chunk)  # type: ignore[arg-type]
         while not isinstance(event := self.decoder.next_event(), NeedData | Epilogue):
             if isinstance(event, File) and event.name in NAMES:
                 raise UnreadableBody("signature fields must be form values, not files")

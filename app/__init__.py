@@ -1,16 +1,26 @@
-"""The mailhook web application: `create_app()` wires blueprints to one Services object. No work at import."""
+"""The mailhook web application: `create_app()` wires blueprints to one Services object.
+
+No work and no framework imports at package import: workers import `app.models` or `app.regions` without
+pulling Flask in.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from app.devkey import with_dev_signing_key
-from app.services import Services
-from app.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from app.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from app import api, health, intake
+    from flask import Flask
+
+    from app import api, health, intake, observability
+    from app.devkey import with_dev_signing_key
+    from app.services import Services
+    from app.settings import load_settings
 
     settings = with_dev_signing_key(settings or load_settings())
     app = Flask(__name__, static_folder=None)
@@ -19,4 +29,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(intake.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    observability.init_app(app)
     return app

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Request
 
+from app.logs import request_id_var
 from app.regions import normalize_region
 from app.signature_fields import UnreadableBody, from_json, scan_form
 from app.signing import SignedParts
@@ -120,5 +121,6 @@ def _domain_hint(value: str | None) -> str | None:
 
 
 def _request_id(request: Request) -> str | None:
-    given = request.headers.get("X-Request-Id", "")
+    # Set for every request by app.observability (the caller's X-Request-Id when valid, else a new one).
+    given = request_id_var.get() or request.headers.get("X-Request-Id", "")
     return given if _REQUEST_ID.match(given) else None

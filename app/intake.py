@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from app.delivery import Delivery, DeliveryError, RouteRules, read_delivery
 from app.errors import error_response
 from app.inbox import StoreUnavailable
+from app.metrics import DELIVERIES, SIGNATURE_FAILURES
 from app.services import services
 from app.signing import check_signature
 
@@ -66,6 +67,7 @@ def accept(rules: RouteRules) -> Response:
             "storage is unavailable, retry later",
             {"Retry-After": RETRY_AFTER_SECONDS},
         )
+    DELIVERIES.labels(rules.name, "stored" if stored else "duplicate").inc()
     if stored:
         services().waker.poke()
     return jsonify({"message": "stored" if stored else "already stored"})
@@ -78,5 +80,6 @@ def _verify(delivery: Delivery) -> Response | None:
     )
     if failure is None:
         return None
+    SIGNATURE_FAILURES.labels(failure.value).inc()
     log.warning("signature refused on %s: %s", delivery.route, failure.value)
     return error_response(401, f"signature_{failure.value}", f"signature check failed: {failure.value}")

@@ -44,6 +44,20 @@ class SyncSettings:
     max_attempts: int = 10
 
 
+# Mailgun keeps event logs for 30 days at most (plan-dependent): a longer first look back finds nothing more.
+MAX_POLL_LOOKBACK_HOURS = 30 * 24
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """The Events API poller: how often it runs, how old a page must be to be trusted, where a new cursor starts."""
+
+    interval: float = 300.0
+    # Mailgun's log settles within ~30 minutes: only events older than this are read (FACTS.md section 5).
+    trust_lag_seconds: int = 1800
+    lookback_hours: int = 24
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -61,8 +75,10 @@ class Settings:
     queue_prefix: str = ""
     # Batch concurrent intake inserts into one statement and commit (Postgres only).
     group_commit: bool = True
+    log_format: str = "text"
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
     sync: SyncSettings = field(default_factory=SyncSettings)
+    poll: PollSettings = field(default_factory=PollSettings)
 
     @property
     def is_production(self) -> bool:
@@ -96,10 +112,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
         queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
         group_commit=_flag(env, "MAILHOOK_GROUP_COMMIT", True),
+        log_format=_choice(env, "MAILHOOK_LOG_FORMAT", ("json", "text"), _default_log_format(env)),
         attachment_max_bytes=_positive_int(
             env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES
         ),
         sync=_sync_settings(env),
+        poll=_poll_settings(env),
     )
     _check_production(settings)
     return settings
@@ -175,6 +193,10 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _default_log_format(env: Mapping[str, str]) -> str:
+    return "json" if env.get("MAILHOOK_ENV", "").strip().lower() == "production" else "text"
+
+
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
     value = env.get(name, "").strip().lower() or default
     if value not in choices:
@@ -196,6 +218,20 @@ def _sync_settings(env: Mapping[str, str]) -> SyncSettings:
         api_max_wait=_seconds(env, "MAILGUN_API_MAX_WAIT_SECONDS", 10.0),
         retry_seconds=_seconds(env, "MAILHOOK_SYNC_RETRY_SECONDS", 60.0),
         max_attempts=_count(env, "MAILHOOK_SYNC_MAX_ATTEMPTS", 10, minimum=1),
+    )
+
+
+def _poll_settings(env: Mapping[str, str]) -> PollSettings:
+    lookback = _count(env, "MAILHOOK_POLL_LOOKBACK_HOURS", 24, minimum=1)
+    if lookback > MAX_POLL_LOOKBACK_HOURS:
+        raise SettingsError(
+            f"MAILHOOK_POLL_LOOKBACK_HOURS must be at most {MAX_POLL_LOOKBACK_HOURS} "
+            f"(Mailgun keeps events 30 days at most), got {lookback}"
+        )
+    return PollSettings(
+        interval=_seconds(env, "MAILHOOK_POLL_INTERVAL_SECONDS", 300.0),
+        trust_lag_seconds=_count(env, "MAILHOOK_POLL_TRUST_LAG_SECONDS", 1800, minimum=1),
+        lookback_hours=lookback,
     )
 
 

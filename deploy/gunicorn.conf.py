@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 
 # Load-balancer friendly: keep idle connections longer than common LB idle timeouts (AWS ALB 60 s, GCP 600 s
 # is set on its side), so the LB never reuses a connection gunicorn has just closed.
@@ -36,8 +37,22 @@ def _validate_settings() -> None:
 
 _validate_settings()
 
+# Every worker process writes its counters here and /metrics sums them (prometheus_client's multiprocess
+# mode). Set before the app, and so prometheus_client, is imported.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mailhook-metrics-")
+
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     from app.db import dispose_engines
+    from app.logs import configure_logging
+    from app.settings import load_settings
 
     dispose_engines()
+    configure_logging(load_settings().log_format)
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -6,12 +6,19 @@ redelivered when a worker dies; correctness never rests on the broker, the inbox
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from typing import Any
+
+# Prefork children write their counters here for one scrape to sum; set before prometheus_client is imported.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mailhook-metrics-")
 
 from celery import Celery
 from celery.signals import worker_process_init
 
+import workers.signals  # noqa: F401 - connects the request-id and logging signal handlers
 from app.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
 from app.db import dispose_engines
 from app.settings import Settings, SettingsError, load_settings

@@ -7,6 +7,7 @@ REDIS_URL set, the same command runs against Postgres and Redis.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,12 +33,25 @@ def run(host: str, port: int, web_workers: int) -> None:
     migrate.upgrade(settings.database_url)
     if uses_dev_key(settings):
         _announce_dev_key(settings.signing_keys[0], host, port)
-    env = {**os.environ, "WEB_CONCURRENCY": str(web_workers), "GUNICORN_BIND": f"{host}:{port}"}
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": str(web_workers),
+        "GUNICORN_BIND": f"{host}:{port}",
+        "PROMETHEUS_MULTIPROC_DIR": str(_fresh_metrics_dir()),
+    }
     processes = [
         subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)], env=env),
         subprocess.Popen(_worker_command(settings.is_postgres), env=env),
     ]
     sys.exit(_supervise(processes))
+
+
+def _fresh_metrics_dir() -> Path:
+    """Web and worker write their counters side by side, so the web's /metrics shows both."""
+    path = Path("var") / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path.resolve()
 
 
 def _worker_command(concurrent: bool) -> list[str]:

@@ -111,7 +111,13 @@ def service_env(pg_url: str, tmp_path: Path) -> dict[str, str]:
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "MAILHOOK_BROKER_DIR": str(tmp_path / "broker"),
+        "PROMETHEUS_MULTIPROC_DIR": str(_fresh_dir(tmp_path / "metrics")),
     }
+
+
+def _fresh_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The corpus through the whole service: signed POSTs into gunicorn, the worker, then the API, exactly once."""
+"""The corpus through the whole service: signed POSTs into gunicorn, the worker, the API, exactly once."""
 
 from __future__ import annotations
 

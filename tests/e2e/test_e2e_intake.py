@@ -92,3 +92,27 @@ def test_readyz_and_healthz_answer(service: Service) -> None:
     assert httpx.get(service.base_url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(service.base_url + "/readyz").json()
     assert ready["checks"] == {"database": True, "broker": True}
+
+
+def test_metrics_sum_over_every_web_process(service: Service) -> None:
+    """Two gunicorn workers answer; one scrape (whichever worker serves it) counts all requests."""
+    with httpx.Client(base_url=service.base_url, timeout=10) as client, ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda body: client.post(
+                    "/webhooks/mailgun", content=body, headers={"Content-Type": "application/json"}
+                ),
+                [unique_json_delivery() for _ in range(30)],
+            )
+        )
+        assert {a.status_code for a in answers} == {200}
+        scrapes = [client.get("/metrics").text for _ in range(4)]
+    pids = {line for line in service.logs().splitlines() if "Booting worker with pid" in line}
+    assert len(pids) >= 2
+    for text in scrapes:
+        line = next(
+            line
+            for line in text.splitlines()
+            if line.startswith('mailhook_http_requests_total{route="/webhooks/mailgun",status="200"}')
+        )
+        assert float(line.rsplit(" ", 1)[1]) == 30

@@ -1,0 +1,81 @@
+"""Prometheus metrics, correct across several gunicorn and Celery processes.
+
+Counters are recorded where things happen, in whichever process; with PROMETHEUS_MULTIPROC_DIR set (the
+gunicorn config and `mailhook run` set it) every process writes its own file and a scrape sums them. Gauges
+about the backlog (pending inbox, dead letters, sync actions, poller lag) are read from the database at scrape
+time instead, so they are the same whichever process answers and never double-counted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+HTTP_REQUESTS = Counter("mailhook_http_requests_total", "HTTP requests answered.", ["route", "status"])
+HTTP_SECONDS = Histogram(
+    "mailhook_http_request_seconds",
+    "Time to answer, by route.",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SIGNATURE_FAILURES = Counter(
+    "mailhook_signature_failures_total", "Deliveries refused, by reason.", ["reason"]
+)
+DELIVERIES = Counter(
+    "mailhook_deliveries_total", "Signed deliveries accepted, by route and outcome.", ["route", "outcome"]
+)
+EVENTS_STORED = Counter("mailhook_events_stored_total", "Events newly stored.", ["type", "region", "source"])
+DEAD_LETTERS = Counter("mailhook_dead_letters_total", "Inbox rows dead-lettered.", ["kind"])
+MAILGUN_CALLS = Counter(
+    "mailhook_mailgun_api_calls_total", "Calls to Mailgun's API, by region and status.", ["region", "status"]
+)
+
+# A source of backlog gauges read at scrape time: (name, help, labels, rows of (label values, value)).
+GaugeReading = tuple[str, str, list[str], list[tuple[list[str], float]]]
+DATABASE_DOWN: GaugeReading = (
+    "mailhook_database_up",
+    "Whether the database answered this scrape.",
+    [],
+    [([], 0.0)],
+)
+
+
+class DatabaseGauges(Collector):
+    def __init__(self, read: Callable[[], list[GaugeReading]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            readings = self._read()
+        except Exception:  # A scrape must answer even while the database is away; /readyz tells that story.
+            readings = [
+                ("mailhook_database_up", "Whether the database answered this scrape.", [], [([], 0.0)])
+            ]
+        for name, documentation, labels, rows in readings:
+            family = GaugeMetricFamily(name, documentation, labels=labels)
+            for values, value in rows:
+                family.add_metric(values, value)
+            yield family
+
+
+def exposition(read_gauges: Callable[[], list[GaugeReading]]) -> bytes:
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        for collector in list(REGISTRY._collector_to_names):
+            registry.register(collector)
+    registry.register(DatabaseGauges(read_gauges))
+    return generate_latest(registry)
+
+
+def elapsed_since(started: float) -> float:
+    return max(time.perf_counter() - started, 0.0)

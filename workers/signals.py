@@ -1,0 +1,55 @@
+"""Celery signal handlers: the web request's id travels in task headers, logs are configured once per worker.
+
+Request ids follow the GOV.UK Notify pattern: added to the headers when a task is published from a request
+(or from a task that had one), restored into the logging context when the task runs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun, worker_init
+
+from app.logs import configure_logging, request_id_var
+
+HEADER = "mailhook_request_id"
+
+
+@before_task_publish.connect
+def _carry_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    request_id = request_id_var.get()
+    if headers is not None and request_id and HEADER not in headers:
+        headers[HEADER] = request_id
+
+
+@task_prerun.connect
+def _restore_request_id(task: Any = None, **_: Any) -> None:
+    request_id = getattr(getattr(task, "request", None), HEADER, None)
+    request_id_var.set(request_id if isinstance(request_id, str) else None)
+
+
+@task_postrun.connect
+def _forget_request_id(**_: Any) -> None:
+    request_id_var.set(None)
+
+
+@setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    from app.settings import load_settings
+
+    configure_logging(load_settings().log_format)
+
+
+@worker_init.connect
+def _serve_worker_metrics(**_: Any) -> None:
+    """Workers have no HTTP server of their own: with MAILHOOK_WORKER_METRICS_PORT set, they get one."""
+    port = os.environ.get("MAILHOOK_WORKER_METRICS_PORT", "").strip()
+    if not port:
+        return
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    start_http_server(int(port), registry=registry)

@@ -72,6 +72,42 @@ def is_storage_host_of(region: str, host: str | None) -> bool:
     return region_for_storage_host(host) == region
 
 
+def region_for_api_url(url: str | None, api_bases: Mapping[str, str]) -> str | None:
+    """The region whose configured API base serves `url` (same scheme, host and port), else None."""
+    origin = _origin(url)
+    if origin is None:
+        return None
+    return next((region for region, base in api_bases.items() if _origin(base) == origin), None)
+
+
+def is_region_url(url: str | None, region: str, api_bases: Mapping[str, str]) -> bool:
+    """Whether the API key may be sent to `url` for `region`'s data.
+
+    Only to the region's Mailgun storage hosts over https, or to the region's configured API base (which
+    also serves stored messages). A configured base counts whatever its host: it is where the operator
+    said that region's API lives.
+    """
+    origin = _origin(url)
+    if origin is None:
+        return False
+    if origin == _origin(api_bases.get(region)):
+        return True
+    return origin[0] == "https" and is_storage_host_of(region, origin[1])
+
+
+def _origin(url: str | None) -> tuple[str, str, int | None] | None:
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname.lower().rstrip("."), port
+
+
 def region_for_domain(
     domain: str | None, domain_regions: Mapping[str, str], default: str | None = None
 ) -> str | None:

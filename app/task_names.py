@@ -2,6 +2,8 @@
 
 DRAIN_INBOX = "mailhook.drain_inbox"
 SWEEP_INBOX = "mailhook.sweep_inbox"
+FETCH_STORED_MESSAGE = "mailhook.fetch_stored_message"
+SWEEP_STORED_FETCHES = "mailhook.sweep_stored_fetches"
 
 QUEUE_INBOX = "inbox"
 QUEUE_DEFAULT = "default"

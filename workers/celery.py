@@ -22,14 +22,15 @@ import workers.signals  # noqa: F401 - connects the request-id and logging signa
 from app.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
 from app.db import dispose_engines
 from app.settings import Settings, SettingsError, load_settings
-from app.task_names import DRAIN_INBOX, QUEUE_DEFAULT, QUEUE_INBOX, SWEEP_INBOX
+from app.task_names import DRAIN_INBOX, QUEUE_DEFAULT, QUEUE_INBOX, SWEEP_INBOX, SWEEP_STORED_FETCHES
 
 SWEEP_EVERY_SECONDS = 10.0
+SWEEP_FETCHES_EVERY_SECONDS = 300.0
 # Hard ceiling per task, well under the broker's visibility timeout so a redelivery never races a live task.
 TASK_TIME_LIMIT_SECONDS = 600
 assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 
-TASK_MODULES = ["workers.drain"]
+TASK_MODULES = ["workers.drain", "workers.fetch_tasks"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -63,6 +64,11 @@ def _reliability(settings: Settings) -> dict[str, Any]:
 def beat_schedule() -> dict[str, Any]:
     return {
         "sweep-inbox": {"task": SWEEP_INBOX, "schedule": SWEEP_EVERY_SECONDS, "options": {"expires": 60}},
+        "sweep-stored-fetches": {
+            "task": SWEEP_STORED_FETCHES,
+            "schedule": SWEEP_FETCHES_EVERY_SECONDS,
+            "options": {"expires": 300},
+        },
     }
 
 

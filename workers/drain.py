@@ -18,6 +18,9 @@ from app.models import Event, InboxRow
 from app.settings import Settings
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead, mark_done
+from workers.fetch_tasks import enqueue_fetches
+from workers.inbound_store import store_inbound
+from workers.inbound_triage import is_inbound
 from workers.interpret import DeadLetter, interpret_webhook
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class BatchResult:
     events: int = 0
     dead: int = 0
     dead_reasons: dict[int, str] = field(default_factory=dict)
+    fetches: list[int] = field(default_factory=list)
 
 
 def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> BatchResult:
@@ -42,6 +46,8 @@ def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> 
         rows = claim_pending(connection, limit)
         result = _process(connection, rows, settings)
         connection.commit()
+    # Only once committed: a fetch must find its pending message.
+    enqueue_fetches(settings, result.fetches)
     return result
 
 
@@ -49,8 +55,16 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
     result = BatchResult(claimed=len(rows))
     event_rows, done = [], []
     for row in rows:
+        if is_inbound(row.kind, row.route):
+            inbound = store_inbound(connection, row, settings)
+            if inbound.dead_reason is None:
+                done.append(row.id)
+            else:
+                result.dead_reasons[row.id] = inbound.dead_reason
+            result.fetches += inbound.fetches
+            continue
         if row.kind not in WEBHOOK_KINDS:
-            result.dead_reasons[row.id] = f"no processor for inbox kind {row.kind!r} yet"
+            result.dead_reasons[row.id] = f"no processor for inbox kind {row.kind!r}"
             continue
         outcome = interpret_webhook(
             row.kind,

@@ -2,6 +2,7 @@
 
 from app.models.base import Base
 from app.models.events import Event
+from app.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.models.inbox import InboxRow
 
-__all__ = ["Base", "Event", "InboxRow"]
+__all__ = ["Base", "Event", "InboundAttachmentRow", "InboundMessageRow", "InboxRow"]

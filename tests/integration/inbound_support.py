@@ -1,0 +1,129 @@
+"""Helpers for the inbound tests: signed route POSTs through the Flask app, drains, and stored rows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from flask import Flask
+from sqlalchemy import Engine, Table, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
+
+from app.models import InboundAttachmentRow, InboundMessageRow, InboxRow
+from app.settings import Settings
+from tests.conftest import payload, sign
+from workers.drain import BatchResult, drain_batch
+
+messages = cast(Table, InboundMessageRow.__table__)
+attachments = cast(Table, InboundAttachmentRow.__table__)
+inbox = cast(Table, InboxRow.__table__)
+SIGNATURE_FIELDS = ("timestamp", "token", "signature")
+_PLACEHOLDER = re.compile(r"<file upload: ([^,]+), ([^ >]+)")
+# Small but real file contents for the shared payload's placeholders.
+PNG_BYTES = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00\xff" * 8
+
+
+@dataclass(frozen=True)
+class FilePart:
+    name: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def sample_parts(name: str) -> tuple[list[tuple[str, str]], list[FilePart]]:
+    """A shared route-form payload as fields and real file parts, without its signature fields."""
+    fields: list[tuple[str, str]] = []
+    files: list[FilePart] = []
+    for key, value in payload(name)["fields"].items():
+        placeholder = _PLACEHOLDER.match(value)
+        if placeholder:
+            filename, ctype = placeholder.groups()
+            content = PNG_BYTES if ctype == "image/png" else f"content of {filename}\n".encode()
+            files.append(FilePart(key, filename, ctype, content))
+        elif key not in SIGNATURE_FIELDS:
+            fields.append((key, value))
+    return fields, files
+
+
+def post_route(
+    app: Flask,
+    fields: Sequence[tuple[str, str | bytes]],
+    files: Sequence[FilePart] = (),
+    *,
+    path: str = "/inbound/mailgun",
+    multipart: bool | None = None,
+    token: str | None = None,
+) -> tuple[TestResponse, str]:
+    """POST the fields freshly signed: multipart when there are files (or asked), else urlencoded."""
+    signature = sign(token=token)
+    pairs: list[tuple[str, str | bytes]] = [*fields, *signature.items()]
+    if multipart or (multipart is None and files):
+        form: MultiDict[str, Any] = MultiDict(pairs)
+        for part in files:
+            form.add(
+                part.name, FileStorage(_stream(part.content), part.filename, content_type=part.content_type)
+            )
+        boundary, body = encode_multipart(form)
+        content_type = f"multipart/form-data; boundary={boundary}"
+    else:
+        body, content_type = urlencode(pairs).encode(), "application/x-www-form-urlencoded"
+    response = app.test_client().post(path, data=body, content_type=content_type)
+    return response, signature["token"]
+
+
+def _stream(content: bytes) -> Any:
+    from io import BytesIO
+
+    return BytesIO(content)
+
+
+def drain(engine: Engine, settings: Settings) -> BatchResult:
+    return drain_batch(engine, settings)
+
+
+def message_rows(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(select(messages).order_by(messages.c.id)).mappings()]
+
+
+def attachment_rows(engine: Engine, message_row_id: int) -> list[dict[str, Any]]:
+    query = select(attachments).where(attachments.c.inbound_message_id == message_row_id)
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query.order_by(attachments.c.n)).mappings()]
+
+
+def inbox_row(engine: Engine, token: str) -> dict[str, Any]:
+    with engine.connect() as connection:
+        return dict(connection.execute(select(inbox).where(inbox.c.token == token)).mappings().one())
+
+
+def set_pending(engine: Engine, token: str) -> None:
+    """What a dead-letter replay does to the row."""
+    with engine.begin() as connection:
+        connection.execute(inbox.update().where(inbox.c.token == token).values(status="pending", error=None))
+
+
+def mime_message(
+    subject: str, message_id: str, files: Sequence[FilePart] = (), body: str = "Hello from the test."
+) -> bytes:
+    """A real multipart message: text and HTML bodies, then each file as an attachment."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    message = EmailMessage(policy=SMTP)
+    message["From"] = "Alice Sender <alice@example.org>"
+    message["To"] = "support@example.com"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{message_id}>"
+    message["Date"] = "Tue, 03 Mar 2026 10:00:00 +0000"
+    message.set_content(body)
+    message.add_alternative(f"<p>{body}</p>", subtype="html")
+    for part in files:
+        maintype, subtype = part.content_type.split("/")
+        message.add_attachment(part.content, maintype=maintype, subtype=subtype, filename=part.filename)
+    return message.as_bytes()

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def create_app(settings: Settings | None = None) -> Flask:
     from flask import Flask
 
-    from app import api, health, intake, observability
+    from app import api, dashboard, health, intake, observability
     from app.devkey import with_dev_signing_key
     from app.services import Services
     from app.settings import load_settings
@@ -29,5 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(intake.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(dashboard.bp)
     observability.init_app(app)
     return app

@@ -1,41 +1,81 @@
-"""Backlog gauges read from the database at scrape time: what is waiting, what is dead, how far behind."""
+"""What is waiting, what is dead, how far behind: read from the database, for /metrics and the dashboard.
+
+Read at request time rather than counted in a process, so every process reports the same numbers.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from app.metrics import GaugeReading
-from app.models import InboxRow
+from app.models import Base, InboxRow
 
 inbox = InboxRow.__table__
+# States of the sync outbox worth watching; `done` rows only grow and are not backlog.
+OPEN_SYNC_STATES = ("pending", "failed", "dead")
 
 
-def read_backlog(engine: Engine) -> list[GaugeReading]:
-    now = datetime.now(UTC)
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    pending: int
+    oldest_pending_age: float
+    dead_by_kind: dict[str, int]
+    sync_by_region_state: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def dead(self) -> int:
+        return sum(self.dead_by_kind.values())
+
+
+def read_backlog(connection: Connection, now: datetime) -> Backlog:
+    pending, oldest = connection.execute(
+        select(func.count(), func.min(inbox.c.received_at)).where(inbox.c.status == "pending")
+    ).one()
+    dead = connection.execute(
+        select(inbox.c.kind, func.count()).where(inbox.c.status == "dead").group_by(inbox.c.kind)
+    ).all()
+    age = (now - _utc(oldest)).total_seconds() if oldest is not None else 0.0
+    return Backlog(int(pending), max(age, 0.0), {kind: int(n) for kind, n in dead}, _sync_backlog(connection))
+
+
+def _sync_backlog(connection: Connection) -> dict[tuple[str, str], int]:
+    table = Base.metadata.tables.get("sync_actions")
+    if table is None:
+        return {}
+    rows = connection.execute(
+        select(table.c.region, table.c.status, func.count())
+        .where(table.c.status.in_(OPEN_SYNC_STATES))
+        .group_by(table.c.region, table.c.status)
+    ).all()
+    return {(region, status): int(n) for region, status, n in rows}
+
+
+def backlog_gauges(engine: Engine) -> list[GaugeReading]:
     with engine.connect() as connection:
-        pending, oldest = connection.execute(
-            select(func.count(), func.min(inbox.c.received_at)).where(inbox.c.status == "pending")
-        ).one()
-        dead = connection.execute(
-            select(inbox.c.kind, func.count()).where(inbox.c.status == "dead").group_by(inbox.c.kind)
-        ).all()
-    oldest_age = (now - _utc(oldest)).total_seconds() if oldest is not None else 0.0
+        backlog = read_backlog(connection, datetime.now(UTC))
     return [
         ("mailhook_database_up", "Whether the database answered this scrape.", [], [([], 1.0)]),
-        ("mailhook_inbox_pending", "Inbox rows waiting for the worker.", [], [([], float(pending))]),
+        ("mailhook_inbox_pending", "Inbox rows waiting for the worker.", [], [([], float(backlog.pending))]),
         (
             "mailhook_inbox_oldest_pending_age_seconds",
             "Age of the oldest pending inbox row.",
             [],
-            [([], max(oldest_age, 0.0))],
+            [([], backlog.oldest_pending_age)],
         ),
         (
             "mailhook_dead_letters",
             "Inbox rows dead-lettered and not replayed, by kind.",
             ["kind"],
-            [([kind], float(count)) for kind, count in dead],
+            [([kind], float(n)) for kind, n in backlog.dead_by_kind.items()],
+        ),
+        (
+            "mailhook_sync_actions",
+            "Sync actions not yet done, by region and state.",
+            ["region", "state"],
+            [([region, state], float(n)) for (region, state), n in backlog.sync_by_region_state.items()],
         ),
     ]
 

@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, request
 
-from app.backlog import read_backlog
+from app.backlog import backlog_gauges
 from app.logs import new_request_id, request_id_var
 from app.metrics import HTTP_REQUESTS, HTTP_SECONDS, elapsed_since, exposition
 from app.services import services
@@ -19,7 +19,7 @@ bp = Blueprint("observability", __name__)
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    body = exposition(lambda: read_backlog(services().engine))
+    body = exposition(lambda: backlog_gauges(services().engine))
     return Response(body, mimetype="text/plain; version=0.0.4")
 
 

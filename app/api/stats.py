@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Select, func, literal, select
 
 from app.api.params import Args, choice_arg, lower_arg, read_args, time_range
 from app.api.problems import bad_parameter
@@ -51,10 +51,17 @@ def event_stats() -> Response:
     interval = choice_arg(args, "interval", tuple(STEPS)) or DEFAULT_INTERVAL
     since, until = time_range(args)
     span = stats_range(interval, since, until, now=datetime.now(UTC))
-    query = counts_query(span, _filters(args), services().engine.dialect.name)
     with services().engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return jsonify(stats_document(span, [(_as_utc(bucket), kind, count) for bucket, kind, count in rows]))
+        counts = read_counts(connection, span, _filters(args))
+    return jsonify(stats_document(span, counts))
+
+
+def read_counts(
+    connection: Connection, span: StatsRange, filters: list[ColumnElement[bool]]
+) -> list[tuple[datetime, str, int]]:
+    """(bucket start, type, count) for every non-empty bucket of the range."""
+    rows = connection.execute(counts_query(span, filters, connection.dialect.name)).all()
+    return [(_as_utc(bucket), kind, count) for bucket, kind, count in rows]
 
 
 def stats_range(

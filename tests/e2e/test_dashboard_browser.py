@@ -1,0 +1,123 @@
+"""The operator's dashboard in a real browser (Debian's chromium, driven through chromium-driver)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+
+import httpx
+import pytest
+
+from tests.conftest import REPO, payload, sign
+from tests.e2e.conftest import API_TOKEN, Service
+
+pytestmark = pytest.mark.e2e
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SCREENSHOT = REPO / "var" / "test-artifacts" / "dashboard.png"
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch a driver: Debian's is given
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as DriverService
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1100",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=DriverService(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def seed(service: Service) -> None:
+    samples = [
+        "delivered.webhook-json.anymail-real-sanitized.json",
+        "failed-permanent.webhook-json.anymail.json",
+        "opened.webhook-json.anymail.json",
+        "clicked.webhook-json.anymail.json",
+    ]
+    import time
+
+    with httpx.Client(base_url=service.base_url, timeout=10) as client:
+        for n, sample in enumerate(samples * 3):
+            document = payload(sample)
+            document["event-data"]["id"] = uuid.uuid4().hex
+            document["event-data"]["timestamp"] = time.time() - n * 1800  # spread over the last hours
+            document["signature"] = sign()
+            client.post(
+                "/webhooks/mailgun",
+                content=json.dumps(document),
+                headers={"Content-Type": "application/json"},
+            ).raise_for_status()
+        broken = {"signature": sign(), "event-data": "not an event"}  # becomes a dead letter
+        client.post(
+            "/webhooks/mailgun", content=json.dumps(broken), headers={"Content-Type": "application/json"}
+        )
+        wait_until_drained(client)
+
+
+def wait_until_drained(client: httpx.Client) -> None:
+    import time
+
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    for _ in range(100):
+        events = client.get("/api/v1/events", headers=headers).json()["items"]
+        dead = client.get("/api/v1/dead-letters", headers=headers).json()["items"]
+        if len(events) == 12 and len(dead) == 1:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the worker did not drain the seeded deliveries")
+
+
+def test_dashboard_shows_the_service_state_after_signing_in(service: Service, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    seed(service)
+    browser.get(service.base_url + "/dashboard")
+    assert browser.current_url.endswith("/dashboard/login")
+    browser.find_element(By.NAME, "token").send_keys("not-the-token")
+    browser.find_element(By.ID, "sign-in").click()
+    assert browser.find_element(By.ID, "login-error").is_displayed()
+
+    browser.find_element(By.NAME, "token").send_keys(API_TOKEN)
+    browser.find_element(By.ID, "sign-in").click()
+    assert browser.current_url.endswith("/dashboard")
+    tile = browser.find_element(By.ID, "tile-dead").text
+    assert tile.split()[-1] == "1"
+    assert browser.find_element(By.ID, "tile-events").text.split()[-1] == "12"
+    bars = browser.find_elements(By.CSS_SELECTOR, "#chart svg rect.bar")
+    assert len(bars) >= 4
+    cookie = browser.get_cookie("mailhook_dashboard")
+    assert cookie is not None and cookie["httpOnly"] and API_TOKEN not in cookie["value"]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(name.startswith(service.base_url) for name in resources)
+
+
+def test_dashboard_without_credentials_never_shows_data(service: Service) -> None:
+    response = httpx.get(service.base_url + "/dashboard", follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard/login")
+    wrong = httpx.get(service.base_url + "/dashboard", headers={"Authorization": "Bearer nope"})
+    assert "tile-pending" not in wrong.text
+    ok = httpx.get(service.base_url + "/dashboard", headers={"Authorization": f"Bearer {API_TOKEN}"})
+    assert ok.status_code == 200 and "tile-pending" in ok.text
+    assert "default-src 'none'" in ok.headers["Content-Security-Policy"]

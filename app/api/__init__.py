@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from app.api import dead_letters, events, openapi, recipients, stats
+from app.api import dead_letters, events, inbound, openapi, recipients, stats
 from app.api.auth import CHALLENGE, check_authorization
 from app.api.problems import ApiError
 from app.errors import error_response
@@ -34,6 +34,11 @@ bp.add_url_rule("/stats", view_func=stats.event_stats, methods=["GET"])
 bp.add_url_rule("/dead-letters", view_func=dead_letters.list_dead_letters, methods=["GET"])
 bp.add_url_rule("/dead-letters/<letter_id>/replay", view_func=dead_letters.replay_dead_letter,
                 methods=["POST"])
+bp.add_url_rule("/inbound", view_func=inbound.list_inbound, methods=["GET"])
+bp.add_url_rule("/inbound/<message_id>", view_func=inbound.get_inbound, methods=["GET"])
+bp.add_url_rule("/inbound/<message_id>/raw", view_func=inbound.get_inbound_raw, methods=["GET"])
+bp.add_url_rule("/inbound/<message_id>/attachments/<n>", view_func=inbound.get_inbound_attachment,
+                methods=["GET"])
 bp.add_url_rule("/openapi.json", view_func=openapi.openapi_document, methods=["GET"])
 
 

@@ -14,6 +14,7 @@ from flask import Response, jsonify, request
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
 from app.models.events import SOURCES, TYPES
+from app.models.inbound import FETCH_STATUSES
 from app.models.inbox import KINDS, STATUSES
 from app.regions import REGIONS
 
@@ -34,7 +35,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "mailhook internal API",
             "version": "1",
-            "description": "Normalized Mailgun events, per-recipient summaries, stats and dead letters.",
+            "description": "Normalized Mailgun events, per-recipient summaries, stats, dead letters and "
+                           "inbound mail.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"basic": []}],
@@ -65,6 +67,22 @@ def _paths() -> dict[str, Any]:
             "listDeadLetters", "Inbox rows that could not be processed, newest first.", "DeadLetterPage",
             lists)},
         "/dead-letters/{id}/replay": {"post": _replay()},
+        "/inbound": {"get": _get(
+            "listInbound", "Inbound messages, newest first by received_at.", "InboundPage",
+            ["recipient", _query("sender", "Envelope sender, case-insensitive."),
+             _query("since", f"Inclusive lower bound on received_at: {TIME_IN}"),
+             _query("until", f"Exclusive upper bound on received_at: {TIME_IN}"), *lists])},
+        "/inbound/{id}": {"get": _get("getInbound", "One inbound message: headers, bodies, attachment list.",
+                                      "InboundDetail", [_path_param("id", "The message's id.")],
+                                      not_found=True)},
+        "/inbound/{id}/raw": {"get": _download(
+            "getInboundRaw", "The raw MIME as Mailgun sent it (404 no_raw_mime when it sent parsed parts).",
+            "message/rfc822", [_path_param("id", "The message's id.")])},
+        "/inbound/{id}/attachments/{n}": {"get": _download(
+            "getInboundAttachment", "One attachment's content, in its own content type, as an attachment "
+            "(nosniff, sandboxed). 404 content_not_kept when it was over MAILHOOK_ATTACHMENT_MAX_BYTES.",
+            "*/*", [_path_param("id", "The message's id."),
+                    _path_param("n", "The attachment's number, from 1.")])},
         "/openapi.json": {"get": {"operationId": "openapiDocument", "summary": "This document.",
                                   "responses": {"200": _json_body({"type": "object"}), **_errors()}}},
     }
@@ -87,6 +105,17 @@ def _replay() -> Schema:
                       "404": {"$ref": "#/components/responses/NotFound"},
                       "409": {"$ref": "#/components/responses/Conflict"}},
     }
+
+
+def _download(operation: str, summary: str, media_type: str, parameters: list[Any]) -> Schema:
+    # OpenAPI 3.1 describes a binary body by its media type alone: no schema, the bytes are as they are.
+    content: Schema = {media_type: {}}
+    headers = {name: {"schema": {"type": "string"}, "description": text} for name, text in (
+        ("Content-Disposition", "Always `attachment`, with the file name."),
+        ("X-Content-Type-Options", "Always `nosniff`."))}
+    return {"operationId": operation, "summary": summary, "parameters": parameters,
+            "responses": {"200": {"description": "OK", "headers": headers, "content": content}, **_errors(),
+                          "404": {"$ref": "#/components/responses/NotFound"}}}
 
 
 def _errors() -> dict[str, Any]:
@@ -121,6 +150,10 @@ def _schemas() -> dict[str, Any]:
         }),
         "DeadLetter": _object(_dead_letter_properties()),
         "DeadLetterPage": _page("DeadLetter"),
+        "InboundSummary": _object(_inbound_properties()),
+        "InboundDetail": _object({**_inbound_properties(), **_inbound_detail_properties()}),
+        "InboundAttachment": _object(_attachment_properties()),
+        "InboundPage": _page("InboundSummary"),
     }
 
 
@@ -148,6 +181,52 @@ def _dead_letter_properties() -> dict[str, Any]:
         "domain_hint": _nullable("string"), "content_type": {"type": "string"},
         "size": {"type": "integer", "minimum": 0, "description": "The body's size in bytes; never the body."},
     }
+
+
+def _inbound_properties() -> dict[str, Any]:
+    nullable_text = _nullable("string")
+    return {
+        "id": {"type": "integer"}, "received_at": _time_out(), "region": {"enum": [*REGIONS, None]},
+        "domain": nullable_text, "recipient": nullable_text, "sender": nullable_text,
+        "from_name": nullable_text, "from_address": nullable_text, "subject": nullable_text,
+        "date": {**_time_out(), "type": ["string", "null"], "description": "The Date header, in UTC."},
+        "message_id": nullable_text,
+        "fetch_status": {"enum": [*FETCH_STATUSES, None],
+                         "description": "store() notifications only: the stored message's fetch."},
+    }
+
+
+def _inbound_detail_properties() -> dict[str, Any]:
+    nullable_text, texts = _nullable("string"), {"type": "array", "items": {"type": "string"}}
+    return {
+        "to": texts, "cc": texts, "in_reply_to": nullable_text, "references": texts,
+        "headers": {"type": "array", "items": {"type": "array", "items": {"type": "string"},
+                                               "minItems": 2, "maxItems": 2}},
+        "body_text": nullable_text, "body_html": nullable_text, "stripped_text": nullable_text,
+        "stripped_html": nullable_text, "stripped_signature": nullable_text,
+        "spam_flag": _nullable("boolean"), "spam_score": _nullable("number"), "storage_url": nullable_text,
+        "stored_attachments": {"type": "array", "items": {"type": "object"},
+                               "description": "The attachments a store() notification listed (URLs)."},
+        "content_hash": nullable_text, "fetch_attempts": {"type": "integer", "minimum": 0},
+        "fetch_error": nullable_text, "fetched_at": {**_time_out(), "type": ["string", "null"]},
+        "raw_size": {"type": ["integer", "null"], "description": "Bytes of raw MIME kept; null when none."},
+        "attachments": {"type": "array", "items": _ref("InboundAttachment")},
+    }
+
+
+def _attachment_properties() -> dict[str, Any]:
+    return {
+        "n": {"type": "integer", "minimum": 1}, "filename": _nullable("string"),
+        "content_type": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
+        "inline": {"type": "boolean"}, "content_id": _nullable("string"), "sha256": {"type": "string"},
+        "content_kept": {"type": "boolean", "description": "False when the attachment was over "
+                         "MAILHOOK_ATTACHMENT_MAX_BYTES: only its metadata and sha256 were kept."},
+    }
+
+
+def _query(name: str, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string"}}
 
 
 def _parameters() -> dict[str, Any]:

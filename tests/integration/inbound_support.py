@@ -127,3 +127,26 @@ def mime_message(
         maintype, subtype = part.content_type.split("/")
         message.add_attachment(part.content, maintype=maintype, subtype=subtype, filename=part.filename)
     return message.as_bytes()
+
+
+def add_inbound_message(engine: Engine, recipient: str = "in@example.com") -> int:
+    """A stored message with raw MIME and one attachment, written directly (no intake, no drain)."""
+    from datetime import UTC, datetime
+
+    from workers.inbound import parse_mime
+    from workers.inbound_rows import attachment_values, delivery_values, message_values
+
+    raw = mime_message(
+        "Seeded",
+        f"seeded-{datetime.now(UTC).timestamp()}@example.org",
+        [FilePart("attachment-1", "note.txt", "text/plain", b"note")],
+    )
+    message = parse_mime(raw)
+    values = {**message_values(message), **delivery_values(0, None, datetime.now(UTC), "us")}
+    values["recipient"] = recipient
+    with engine.begin() as connection:
+        row_id = int(
+            connection.execute(messages.insert().values(values).returning(messages.c.id)).scalar_one()
+        )
+        connection.execute(attachments.insert(), attachment_values(row_id, message.attachments, 1024))
+    return row_id

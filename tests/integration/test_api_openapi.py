@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import Engine
 
 from tests.integration.conftest import Api, RecordingWaker, add_event, add_inbox_row
+from tests.integration.inbound_support import add_inbound_message
 
 
 def test_the_document_is_valid_openapi_3_1(api: Api) -> None:
@@ -27,6 +28,7 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
                          url="https://example.com/x", ip="192.0.2.1")
     add_event(engine, recipient="bob@example.org", type="opened", event="opened", message_id="m1@example.com")
     dead = add_inbox_row(engine)
+    inbound = add_inbound_message(engine)
     one_day = {"interval": "hour", "since": "2025-03-01T00:00:00Z", "until": "2025-03-02T00:00:00Z"}
     calls = [
         ("get", "/events", {"limit": "1", "tag": "t"}, 200),
@@ -41,6 +43,10 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
         ("post", f"/dead-letters/{dead}/replay", {}, 409),
         ("post", "/dead-letters/0/replay", {}, 404),
         ("get", "/openapi.json", {}, 200),
+        ("get", "/inbound", {"recipient": "in@example.com"}, 200),
+        ("get", f"/inbound/{inbound}", {}, 200),
+        ("get", f"/inbound/{inbound}/raw", {}, 200),
+        ("get", f"/inbound/{inbound}/attachments/1", {}, 200),
         ("get", "/events", {"limit": "0"}, 400),
         ("get", "/stats", {}, 401),
     ]

@@ -50,7 +50,7 @@ MAX_POLL_LOOKBACK_HOURS = 30 * 24
 
 @dataclass(frozen=True, slots=True)
 class PollSettings:
-    """The Events API poller: how often it runs, how old a page must be to be trusted, where a new cursor starts."""
+    """The Events API poller: how often it runs, how old a page must be to be used, where it first starts."""
 
     interval: float = 300.0
     # Mailgun's log settles within ~30 minutes: only events older than this are read (FACTS.md section 5).

@@ -4,5 +4,6 @@ from app.models.base import Base
 from app.models.events import Event
 from app.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.models.inbox import InboxRow
+from app.models.polling import PollCursor
 
-__all__ = ["Base", "Event", "InboundAttachmentRow", "InboundMessageRow", "InboxRow"]
+__all__ = ["Base", "Event", "InboundAttachmentRow", "InboundMessageRow", "InboxRow", "PollCursor"]

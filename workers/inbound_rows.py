@@ -1,26 +1,33 @@
 """InboundMessage to `inbound_messages` / `inbound_attachments` row values. Pure: no database.
 
-The parsers keep NUL characters, which Postgres refuses in text and JSONB; one refused row would fail a whole
-drain batch, so every text value is made storable here. Indexed text is cut to a length every btree takes.
+The parsers keep NUL characters, and a fetched stored message is JSON that may carry lone surrogates or NaN:
+Postgres refuses all three in text and JSONB, so every value is made storable here. Indexed text is cut to a
+length every btree takes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from workers.inbound_model import InboundAttachment, InboundMessage
+from workers.inbound_text import scrub
 
 # Well under Postgres' btree limit (~2700 bytes per entry) even in 4-byte UTF-8.
 MAX_INDEXED_CHARS = 500
 
 
 def storable(value: Any) -> Any:
-    """`value` with NUL characters replaced, through lists, tuples (as lists) and dicts."""
+    """`value` with NULs and lone surrogates replaced and non-finite floats as None, through lists, tuples (as
+    lists) and dicts."""
     if isinstance(value, str):
+        value = scrub(value)
         return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, list | tuple):
         return [storable(item) for item in value]
     if isinstance(value, dict):

@@ -47,7 +47,7 @@ class InboundResult:
 
 
 def store_inbound(connection: Connection, row: ClaimedRow, settings: Settings) -> InboundResult:
-    if row.kind in ("webhook", "legacy_webhook") and row.content_type.startswith("application/json"):
+    if row.kind == "webhook":  # JSON: Mailgun sends JSON for tracking webhooks only
         return InboundResult(misrouted_json(row.route, row.body))
     try:
         form = decode_route_form(row.content_type, row.body)

@@ -150,3 +150,11 @@ def add_inbound_message(engine: Engine, recipient: str = "in@example.com") -> in
         )
         connection.execute(attachments.insert(), attachment_values(row_id, message.attachments, 1024))
     return row_id
+
+
+def release(app: Flask) -> None:
+    """Close the intake's Postgres pool, which would otherwise hold a connection past the test."""
+    writer = app.extensions["mailhook"].__dict__.get("inbox")  # only if a post created it
+    pool = getattr(writer, "_pool", None)
+    if pool is not None:
+        pool.close()

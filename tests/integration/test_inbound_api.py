@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from tests.integration.inbound_support import (
     message_rows,
     mime_message,
     post_route,
+    release,
 )
 from tests.integration.inbound_support import messages as messages_table
 
@@ -39,10 +41,11 @@ def settings(db_url: str, settings_for) -> Settings:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
+def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     app.extensions["mailhook"].waker = RecordingWaker()
-    return app
+    yield app
+    release(app)
 
 
 def store(app: Flask, engine: Engine, settings: Settings, *posts: tuple[list, list, str]) -> list[int]:  # type: ignore[type-arg]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.integration.inbound_support import (
     inbox_row,
     message_rows,
     post_route,
+    release,
     sample_parts,
     set_pending,
 )
@@ -40,10 +42,11 @@ def settings(db_url: str, settings_for) -> Settings:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
+def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     app.extensions["mailhook"].waker = RecordingWaker()
-    return app
+    yield app
+    release(app)
 
 
 def test_parsed_forward_is_stored_with_every_field(app: Flask, engine: Engine, settings: Settings) -> None:
@@ -129,7 +132,9 @@ def test_raw_mime_forward_keeps_the_mime_byte_for_byte(
     assert row["body_html"].strip() == '<div dir="ltr">It\'s a body\u2026</div>'
 
 
-def test_eight_bit_raw_mime_survives_a_urlencoded_post(app: Flask, engine: Engine, settings: Settings) -> None:
+def test_eight_bit_raw_mime_survives_a_urlencoded_post(
+    app: Flask, engine: Engine, settings: Settings
+) -> None:
     raw = b"From: a@example.org\r\nSubject: caf\xe9\r\nMessage-ID: <latin1@example.org>\r\n"
     raw += b"Content-Type: text/plain; charset=latin-1\r\n\r\nna\xefve \x00body\r\n"
     post_route(app, [("recipient", "in@example.com"), ("body-mime", raw)], path="/inbound/mailgun/mime")

@@ -28,6 +28,7 @@ from tests.integration.inbound_support import (
     message_rows,
     mime_message,
     post_route,
+    release,
     set_pending,
 )
 from workers.fetch_tasks import claim_overdue
@@ -56,10 +57,11 @@ def settings(db_url: str, settings_for, fake_us: FakeMailgun, fake_eu: FakeMailg
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
+def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     app.extensions["mailhook"].waker = RecordingWaker()
-    return app
+    yield app
+    release(app)
 
 
 def notify(app: Flask, domain: str, url: str) -> str:

@@ -19,9 +19,9 @@ from app.settings import Settings
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead, mark_done
 from workers.fetch_tasks import enqueue_fetches
-from workers.inbound_store import store_inbound
-from workers.inbound_triage import is_inbound
 from workers.interpret import DeadLetter, interpret_webhook
+from workers.mail_store import store_inbound
+from workers.mail_triage import is_inbound
 
 log = logging.getLogger(__name__)
 

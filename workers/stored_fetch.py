@@ -21,8 +21,8 @@ from app.settings import Settings
 from workers.claims import mark_dead
 from workers.inbound import InboundMessage
 from workers.inbound_rows import merged_with_fetched, message_values
-from workers.inbound_store import insert_attachments
-from workers.inbound_triage import fallback_url, fetch_refusal
+from workers.mail_store import insert_attachments
+from workers.mail_triage import fallback_url, fetch_refusal
 from workers.storage_client import FetchFailure, fetch_message
 
 log = logging.getLogger(__name__)

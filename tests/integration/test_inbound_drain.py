@@ -28,7 +28,7 @@ from tests.integration.inbound_support import (
     sample_parts,
     set_pending,
 )
-from workers import inbound_store
+from workers import mail_store
 
 PARSED = "inbound-forward-parsed.route-form.anymail.json"
 WITH_FILES = "inbound-forward-parsed-attachments.route-form.anymail.json"
@@ -248,12 +248,12 @@ def test_a_message_the_database_refuses_is_dead_lettered_alone(
 ) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite does not enforce column lengths")
-    real = inbound_store.message_region
+    real = mail_store.message_region
 
     def too_long_for_broken(domain: str | None, *rest: Any) -> str | None:
         return "a region far too long for its column" if domain == "broken.example" else real(domain, *rest)
 
-    monkeypatch.setattr(inbound_store, "message_region", too_long_for_broken)
+    monkeypatch.setattr(mail_store, "message_region", too_long_for_broken)
     _, broken = post_route(app, [("recipient", "x@broken.example"), ("body-plain", "refused")])
     post_route(app, [("recipient", "x@example.com"), ("body-plain", "kept")])
 

@@ -10,9 +10,9 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from workers.inbound_form import UnreadableForm, decode_route_form
 from workers.inbound_model import InboundAttachment
 from workers.inbound_rows import MAX_INDEXED_CHARS, attachment_values, indexed, merged_with_fetched, storable
+from workers.route_form import UnreadableForm, decode_route_form
 from workers.storage_client import failure_for_status
 from workers.stored_fetch import BACKOFF_MAX_SECONDS, backoff_seconds
 

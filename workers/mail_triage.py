@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 from app.regions import is_region_url, normalize_region, region_for_api_url, region_for_domain, region_for_url
 from workers.inbound import InboundMessage, parse_forward, parse_mime_forward
-from workers.inbound_form import RouteForm
+from workers.route_form import RouteForm
 
 INBOUND_KINDS = ("inbound", "inbound_mime", "store_notify")
 INBOUND_ROUTES = ("inbound", "inbound_mime")

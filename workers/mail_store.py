@@ -21,9 +21,8 @@ from app.models import InboundAttachmentRow, InboundMessageRow, InboxRow
 from app.settings import Settings
 from workers.claims import ClaimedRow
 from workers.inbound import InboundAttachment, InboundParseError
-from workers.inbound_form import UnreadableForm, decode_route_form
 from workers.inbound_rows import attachment_values, delivery_values, message_values
-from workers.inbound_triage import (
+from workers.mail_triage import (
     Parsed,
     fetch_refusal,
     message_region,
@@ -31,6 +30,7 @@ from workers.inbound_triage import (
     misrouted_json,
     parse_route_post,
 )
+from workers.route_form import UnreadableForm, decode_route_form
 
 log = logging.getLogger(__name__)
 

@@ -7,3 +7,7 @@ SWEEP_STORED_FETCHES = "mailhook.sweep_stored_fetches"
 
 QUEUE_INBOX = "inbox"
 QUEUE_DEFAULT = "default"
+
+# Sync back to Mailgun, one task per region (the region is the argument); on the default queue.
+PUSH_SYNC = "mailhook.push_sync"
+REFRESH_LISTS = "mailhook.refresh_lists"

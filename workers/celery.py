@@ -21,8 +21,17 @@ from celery.signals import worker_process_init
 import workers.signals  # noqa: F401 - connects the request-id and logging signal handlers
 from app.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
 from app.db import dispose_engines
+from app.regions import REGIONS
 from app.settings import Settings, SettingsError, load_settings
-from app.task_names import DRAIN_INBOX, QUEUE_DEFAULT, QUEUE_INBOX, SWEEP_INBOX, SWEEP_STORED_FETCHES
+from app.task_names import (
+    DRAIN_INBOX,
+    PUSH_SYNC,
+    QUEUE_DEFAULT,
+    QUEUE_INBOX,
+    REFRESH_LISTS,
+    SWEEP_INBOX,
+    SWEEP_STORED_FETCHES,
+)
 
 SWEEP_EVERY_SECONDS = 10.0
 SWEEP_FETCHES_EVERY_SECONDS = 300.0
@@ -30,7 +39,7 @@ SWEEP_FETCHES_EVERY_SECONDS = 300.0
 TASK_TIME_LIMIT_SECONDS = 600
 assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 
-TASK_MODULES = ["workers.drain", "workers.fetch_tasks"]
+TASK_MODULES = ["workers.drain", "workers.fetch_tasks", "workers.sync"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -38,7 +47,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
     app = Celery("mailhook", include=TASK_MODULES)
     app.conf.update(celery_config(settings))
     app.conf.update(_reliability(settings))
-    app.conf.beat_schedule = beat_schedule()
+    app.conf.beat_schedule = beat_schedule(settings)
     app.conf.mailhook_settings = settings
     return app
 
@@ -61,8 +70,9 @@ def _reliability(settings: Settings) -> dict[str, Any]:
     }
 
 
-def beat_schedule() -> dict[str, Any]:
+def beat_schedule(settings: Settings | None = None) -> dict[str, Any]:
     return {
+        **_sync_schedule(settings or Settings()),
         "sweep-inbox": {"task": SWEEP_INBOX, "schedule": SWEEP_EVERY_SECONDS, "options": {"expires": 60}},
         "sweep-stored-fetches": {
             "task": SWEEP_STORED_FETCHES,
@@ -70,6 +80,26 @@ def beat_schedule() -> dict[str, Any]:
             "options": {"expires": 300},
         },
     }
+
+
+def _sync_schedule(settings: Settings) -> dict[str, Any]:
+    """Per region: push due outbox rows often, refresh the mailing-list mirror now and then."""
+    push, refresh = settings.sync.push_interval, float(settings.sync.list_refresh_seconds)
+    schedule: dict[str, Any] = {}
+    for region in REGIONS:
+        schedule[f"push-sync-{region}"] = {
+            "task": PUSH_SYNC,
+            "schedule": push,
+            "args": (region,),
+            "options": {"expires": max(60.0, push)},
+        }
+        schedule[f"refresh-lists-{region}"] = {
+            "task": REFRESH_LISTS,
+            "schedule": refresh,
+            "args": (region,),
+            "options": {"expires": refresh},
+        }
+    return schedule
 
 
 @worker_process_init.connect

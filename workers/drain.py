@@ -18,6 +18,7 @@ from app.models import Event, InboxRow
 from app.settings import Settings
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead, mark_done
+from workers.effects import effect_columns, plan_effects
 from workers.fetch_tasks import enqueue_fetches
 from workers.interpret import DeadLetter, interpret_webhook
 from workers.mail_store import store_inbound
@@ -81,8 +82,10 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
         done.append(row.id)
     if event_rows:
         table = Event.__table__
-        statement = insert_ignoring_conflicts(table, connection).returning(table.c.id)
-        result.events = len(connection.execute(statement, event_rows).all())
+        statement = insert_ignoring_conflicts(table, connection).returning(*effect_columns(table))
+        inserted = connection.execute(statement, event_rows).all()
+        result.events = len(inserted)
+        plan_effects(connection, inserted, settings)  # same transaction: no event without its actions
     mark_done(connection, done)
     mark_dead(connection, result.dead_reasons)
     result.dead = len(result.dead_reasons)

@@ -5,5 +5,7 @@ from app.models.events import Event
 from app.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.models.inbox import InboxRow
 from app.models.polling import PollCursor
+from app.models.sync import ListMember, MailingList, Suppression, SyncAction, SyncPause
 
-__all__ = ["Base", "Event", "InboundAttachmentRow", "InboundMessageRow", "InboxRow", "PollCursor"]
+__all__ = ["Base", "Event", "InboundAttachmentRow", "InboundMessageRow", "InboxRow", "ListMember", "MailingList",
+           "PollCursor", "Suppression", "SyncAction", "SyncPause"]

@@ -22,7 +22,9 @@ US_DOMAIN = "mg.example.com"
 OTHER_US_DOMAIN = "news.example.com"
 EU_DOMAIN = "mg.example.eu"
 DATE = "Thu, 11 Dec 2025 01:49:40 UTC"
-FAST = Pacing(timeout=0.3, retries=2, backoff=0.1, max_wait=5.0)
+# A generous timeout: a loaded machine must not turn a slow answer into a retry (the hang tests lower it).
+FAST = Pacing(timeout=3.0, retries=2, backoff=0.1, max_wait=5.0)
+IMPATIENT = Pacing(timeout=0.3, retries=2, backoff=0.1, max_wait=5.0)
 
 
 class Sleeps(list[float]):
@@ -142,7 +144,7 @@ def test_429_on_every_attempt_raises_rate_limited(fake: FakeMailgun, client: Mai
 def test_a_hung_request_times_out_and_is_retried(fake: FakeMailgun) -> None:
     fake.hang_next(1, 1.0)
     started = time.monotonic()
-    with MailgunClient("us", fake.url, KEY, [US_DOMAIN], FAST) as client:
+    with MailgunClient("us", fake.url, KEY, [US_DOMAIN], IMPATIENT) as client:
         assert client.add_suppressions("us", US_DOMAIN, "bounces", [bounce("a@x.org")]).ok
     assert time.monotonic() - started < 0.9  # gave up on the hung call instead of waiting it out
     assert [b["address"] for b in fake.bounces(US_DOMAIN)] == ["a@x.org"]
@@ -213,7 +215,7 @@ def test_the_key_never_reaches_a_log_line_an_error_or_a_repr(
     fake.fail_next(3, status=500)
     fake.hang_next(1, 1.0)
     errors: list[str] = []
-    with MailgunClient("us", fake.url, KEY, [US_DOMAIN], FAST) as client:
+    with MailgunClient("us", fake.url, KEY, [US_DOMAIN], IMPATIENT) as client:
         for _ in range(2):
             try:
                 client.add_suppressions("us", US_DOMAIN, "bounces", [bounce("a@x.org")])

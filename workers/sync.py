@@ -1,0 +1,58 @@
+"""Celery tasks of the sync back to Mailgun, one run per region: push the outbox, refresh the list mirror.
+
+Thin shells: they build the region's client from the settings and hand over to workers.push and
+workers.list_mirror. A region with no configured domain, or no API key, has nothing to sync: the task ends.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from app.db import get_engine
+from app.regions import REGIONS
+from app.settings import Settings
+from app.task_names import PUSH_SYNC, QUEUE_DEFAULT, REFRESH_LISTS
+from workers.list_mirror import refresh_region_lists
+from workers.mailgun_api import MailgunClient, MailgunError
+from workers.push import push_region
+
+log = logging.getLogger(__name__)
+
+
+def syncs(settings: Settings, region: str) -> bool:
+    return region in REGIONS and bool(settings.api_key) and bool(settings.domains_in(region))
+
+
+@shared_task(name=PUSH_SYNC, bind=True, acks_late=True, ignore_result=True)
+def push_sync(self, region: str) -> int:
+    settings: Settings = self.app.conf.mailhook_settings
+    if not syncs(settings, region):
+        return 0
+    with MailgunClient.for_region(settings, region) as client:
+        result = push_region(get_engine(settings), settings, region, client)
+    if result.failed or result.retried:
+        log.warning(
+            "push_sync %s: %d done, %d failed, %d to retry",
+            region,
+            result.done,
+            result.failed,
+            result.retried,
+        )
+    if result.more and not result.paused:
+        self.app.send_task(PUSH_SYNC, args=[region], queue=QUEUE_DEFAULT)
+    return result.done
+
+
+@shared_task(name=REFRESH_LISTS, bind=True, acks_late=True, ignore_result=True)
+def refresh_lists(self, region: str) -> int:
+    settings: Settings = self.app.conf.mailhook_settings
+    if not syncs(settings, region):
+        return 0
+    try:
+        with MailgunClient.for_region(settings, region) as client:
+            return refresh_region_lists(get_engine(settings), region, client)
+    except MailgunError as exc:  # the next scheduled refresh tries again; the old mirror stays meanwhile
+        log.warning("refresh_lists %s: %s", region, exc)
+        return 0

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import SMTP
+from typing import Any
 
 import httpx
 import pytest
@@ -58,7 +59,7 @@ def wait_for_message(client: httpx.Client, timeout: float = 40.0) -> dict[str, o
     while time.monotonic() < deadline:
         items = client.get("/api/v1/inbound", params={"recipient": RECIPIENT}, headers=API).json()["items"]
         if items:
-            return items[0]  # type: ignore[no-any-return]
+            return items[0]
         time.sleep(0.3)
     return None
 
@@ -129,7 +130,7 @@ def test_a_store_notification_is_fetched_by_the_worker(service: Service, fake_us
 
     with httpx.Client(base_url=service.base_url, timeout=30) as client:
         assert client.post("/inbound/mailgun", data=fields).status_code == 200
-        deadline, detail = time.monotonic() + 30, {}
+        deadline, detail = time.monotonic() + 30, dict[str, Any]()
         while time.monotonic() < deadline and detail.get("fetch_status") != "done":
             summary = wait_for_message(client)
             assert summary is not None, service.logs()[-3000:]

@@ -36,7 +36,7 @@ BIG = FilePart("attachment-3", "big.bin", "application/octet-stream", b"\x01" * 
 
 
 @pytest.fixture
-def settings(db_url: str, settings_for) -> Settings:  # type: ignore[no-untyped-def]
+def settings(db_url: str, settings_for) -> Settings:
     return settings_for(db_url, attachment_max_bytes=4096)
 
 
@@ -48,7 +48,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     release(app)
 
 
-def store(app: Flask, engine: Engine, settings: Settings, *posts: tuple[list, list, str]) -> list[int]:  # type: ignore[type-arg]
+def store(app: Flask, engine: Engine, settings: Settings, *posts: tuple[list, list, str]) -> list[int]:
     """POST each (fields, files, path) through intake, drain, and return the stored message ids in order."""
     for fields, files, path in posts:
         assert post_route(app, fields, files, path=path)[0].status_code == 200
@@ -58,7 +58,7 @@ def store(app: Flask, engine: Engine, settings: Settings, *posts: tuple[list, li
 
 def parsed(
     recipient: str, sender: str = "alice@example.org", subject: str = "Hello"
-) -> tuple[list, list, str]:  # type: ignore[type-arg]
+) -> tuple[list, list, str]:
     fields = [("recipient", recipient), ("sender", sender), ("subject", subject), ("body-plain", "plain")]
     return fields, [], "/inbound/mailgun"
 

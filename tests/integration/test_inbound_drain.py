@@ -37,7 +37,7 @@ NOTIFY_PARTIAL = "inbound-store-notify.route-form.anymail-partial.json"
 
 
 @pytest.fixture
-def settings(db_url: str, settings_for) -> Settings:  # type: ignore[no-untyped-def]
+def settings(db_url: str, settings_for) -> Settings:
     return settings_for(db_url, attachment_max_bytes=1024)
 
 

@@ -52,7 +52,7 @@ def fake_eu() -> Iterator[FakeMailgun]:
 
 
 @pytest.fixture
-def settings(db_url: str, settings_for, fake_us: FakeMailgun, fake_eu: FakeMailgun) -> Settings:  # type: ignore[no-untyped-def]
+def settings(db_url: str, settings_for, fake_us: FakeMailgun, fake_eu: FakeMailgun) -> Settings:
     return settings_for(db_url, api_key=API_KEY, api_bases={"us": fake_us.url, "eu": fake_eu.url})
 
 
@@ -157,6 +157,19 @@ def test_eu_notification_is_fetched_from_the_eu_host_only(
     assert fake_us.calls == []
 
 
+def test_the_openapi_example_stored_message_is_fetched_from_the_us_host(
+    app: Flask, engine: Engine, settings: Settings, fake_us: FakeMailgun
+) -> None:
+    stored = payload("stored-message.storage-get-json-response.openapi-example.json")
+    notify(app, "example.com", fake_us.add_stored_message("example.com", "KEY-OA", stored))
+    assert fetch(engine, settings, pending_id(engine, settings)).status == "done"
+    [row] = message_rows(engine)
+    assert (row["subject"], row["from_address"]) == ('"Mailgun is awesome"', "foo.bar@my-domain.com")
+    assert row["message_id"] == "xxxxxxxxxxxxx.111111111111111@my-domain.com"
+    assert row["to_addresses"] == ["cool.barr@cool.com", "bar.baz@gmail.com"]
+    assert ["X-Mailgun-Tag", "Earth"] in row["headers"]
+
+
 def test_foreign_storage_host_is_refused_with_no_request_anywhere(
     app: Flask, engine: Engine, settings: Settings, fake_us: FakeMailgun, fake_eu: FakeMailgun
 ) -> None:
@@ -188,7 +201,7 @@ def test_a_host_no_longer_allowed_at_fetch_time_gets_no_request(
     settings: Settings,
     fake_us: FakeMailgun,
     settings_for,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     token = notify(
         app, "example.com", fake_us.add_stored_message("example.com", "KEY", {"message-headers": []})
@@ -198,7 +211,12 @@ def test_a_host_no_longer_allowed_at_fetch_time_gets_no_request(
         db_url, api_key=API_KEY, api_bases={"us": "https://api.mailgun.net", "eu": fake_us.url}
     )
     seen: list[httpx.Request] = []
-    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(500))
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    transport = httpx.MockTransport(record)
 
     with httpx.Client(transport=transport) as client:
         assert fetch_pending(engine, moved, message_row_id, client).status == "dead"
@@ -279,7 +297,7 @@ def test_a_refused_api_key_is_a_dead_letter_naming_the_setting(
     fake_us: FakeMailgun,
     fake_eu: FakeMailgun,
     settings_for,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     wrong = settings_for(db_url, api_key="key-wrong", api_bases={"us": fake_us.url, "eu": fake_eu.url})
     token = notify(app, "example.com", fake_us.add_stored_message("example.com", "KEY", {}))
@@ -294,7 +312,7 @@ def test_without_an_api_key_nothing_is_requested(
     fake_us: FakeMailgun,
     fake_eu: FakeMailgun,
     settings_for,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     keyless = settings_for(db_url, api_bases={"us": fake_us.url, "eu": fake_eu.url})
     token = notify(app, "example.com", fake_us.add_stored_message("example.com", "KEY", {}))

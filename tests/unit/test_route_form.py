@@ -77,7 +77,7 @@ def test_attachment_content_is_kept_up_to_the_limit_and_hashed_always() -> None:
 
 def test_fetched_values_win_unless_they_say_nothing() -> None:
     pending = {"subject": "notified", "stripped_text": "kept", "to_addresses": ["a@x"]}
-    fetched = {"subject": "fetched", "stripped_text": None, "to_addresses": []}
+    fetched: dict[str, object] = {"subject": "fetched", "stripped_text": None, "to_addresses": []}
     assert merged_with_fetched(pending, fetched) == {
         "subject": "fetched",
         "stripped_text": "kept",

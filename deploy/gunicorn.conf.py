@@ -1,27 +1,13 @@
-"""gunicorn settings for the `web` process. Every knob can be set from the environment."""
+"""gunicorn settings for the `web` process. Every knob can be set from the environment.
+
+The same file serves the container image, Kubernetes, systemd and `mailhook run`; the numbers below are tied
+to the supervisors' stop timeouts in deploy/ (see the comments on graceful_timeout).
+"""
 
 import os
 import sys
 import tempfile
-
-# Load-balancer friendly: keep idle connections longer than common LB idle timeouts (AWS ALB 60 s, GCP 600 s
-# is set on its side), so the LB never reuses a connection gunicorn has just closed.
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
-# X-Forwarded-* is trusted only from these addresses (the load balancers), never from the internet.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
-errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-wsgi_app = "app.wsgi:app"
-# Import the app once in the master, so a bad setting stops the start before any worker is forked.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+from typing import Any
 
 
 def _validate_settings() -> None:
@@ -35,6 +21,19 @@ def _validate_settings() -> None:
         sys.exit(2)
 
 
+def _int(name: str, default: int) -> int:
+    """A whole number from the environment, or the same one-line error as a bad mailhook setting."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        sys.stderr.write(f"mailhook: configuration error: {name} must be a whole number, got {raw!r}\n")
+        sys.exit(2)
+    return value
+
+
 _validate_settings()
 
 # Every worker process writes its counters here and /metrics sums them (prometheus_client's multiprocess
@@ -42,8 +41,44 @@ _validate_settings()
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mailhook-metrics-")
 
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Threads, not processes, carry concurrency: requests are short and I/O bound (one insert each), and a thread
+# waiting on a slow 30 MiB upload costs a little memory, not a whole worker process.
+worker_class = "gthread"
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 8)
+# Idle keep-alive longer than the load balancer's own idle timeout (AWS ALB and nginx upstream keep-alive:
+# 60 s), so the balancer always closes first and never sends a request on a connection gunicorn has just
+# dropped (that race shows as sporadic 502s). Behind Google Cloud load balancers (600 s) set it to 620.
+keepalive = _int("GUNICORN_KEEPALIVE", 75)
+# gthread workers heartbeat from their main loop, so this bounds a stuck worker, not a slow request.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# After SIGTERM, in-flight requests get this long to finish. Supervisors wait longer before SIGKILL:
+# Kubernetes terminationGracePeriodSeconds 45 (5 s preStop + 30 s + margin), compose stop_grace_period 40 s,
+# systemd TimeoutStopSec=40.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+backlog = _int("GUNICORN_BACKLOG", 2048)
+# X-Forwarded-* is trusted only from these addresses or networks (the load balancers), never from anyone else.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Worker heartbeat files: /dev/shm in containers, where /tmp may sit on a slow overlay filesystem.
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+wsgi_app = "app.wsgi:app"
+# gunicorn 25.1+ opens a control socket under $HOME by default. The service user has no writable home
+# (read-only root in the image, ProtectSystem=strict under systemd), so it would only log an error at every
+# start: it is off unless GUNICORN_CONTROL_SOCKET names a path (older gunicorn ignores both settings).
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
+# Import the app once in the master, so a bad setting stops the start before any worker is forked.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
-def post_fork(server, worker):  # type: ignore[no-untyped-def]
+
+def post_fork(server: Any, worker: Any) -> None:
+    # Each forked worker: its own database connections (never those opened while preloading) and log setup.
     from app.db import dispose_engines
     from app.logs import configure_logging
     from app.settings import load_settings
@@ -52,7 +87,7 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
     configure_logging(load_settings().log_format)
 
 
-def child_exit(server, worker):  # type: ignore[no-untyped-def]
+def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -2,6 +2,8 @@
 
 DRAIN_INBOX = "mailhook.drain_inbox"
 SWEEP_INBOX = "mailhook.sweep_inbox"
+POLL_EVENTS = "mailhook.poll_events"
+PURGE_EXPIRED = "mailhook.purge_expired"
 FETCH_STORED_MESSAGE = "mailhook.fetch_stored_message"
 SWEEP_STORED_FETCHES = "mailhook.sweep_stored_fetches"
 

@@ -16,6 +16,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mailhook-metrics-")
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_process_init
 
 import workers.signals  # noqa: F401 - connects the request-id and logging signal handlers
@@ -25,6 +26,8 @@ from app.regions import REGIONS
 from app.settings import Settings, SettingsError, load_settings
 from app.task_names import (
     DRAIN_INBOX,
+    POLL_EVENTS,
+    PURGE_EXPIRED,
     PUSH_SYNC,
     QUEUE_DEFAULT,
     QUEUE_INBOX,
@@ -40,6 +43,7 @@ TASK_TIME_LIMIT_SECONDS = 600
 assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 
 TASK_MODULES = ["workers.drain", "workers.fetch_tasks", "workers.sync"]
+TASK_MODULES += ["workers.reconcile", "workers.retention"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -73,6 +77,7 @@ def _reliability(settings: Settings) -> dict[str, Any]:
 def beat_schedule(settings: Settings | None = None) -> dict[str, Any]:
     return {
         **_sync_schedule(settings or Settings()),
+        **_reconcile_schedule(settings or Settings()),
         "sweep-inbox": {"task": SWEEP_INBOX, "schedule": SWEEP_EVERY_SECONDS, "options": {"expires": 60}},
         "sweep-stored-fetches": {
             "task": SWEEP_STORED_FETCHES,
@@ -100,6 +105,19 @@ def _sync_schedule(settings: Settings) -> dict[str, Any]:
             "options": {"expires": refresh},
         }
     return schedule
+
+
+def _reconcile_schedule(settings: Settings) -> dict[str, Any]:
+    """Poll the Events API for what the webhooks missed; apply retention once a day, off-peak."""
+    poll = settings.poll.interval
+    return {
+        "poll-events": {"task": POLL_EVENTS, "schedule": poll, "options": {"expires": max(60.0, poll)}},
+        "purge-expired": {
+            "task": PURGE_EXPIRED,
+            "schedule": crontab(hour=3, minute=17),
+            "options": {"expires": 3600},
+        },
+    }
 
 
 @worker_process_init.connect

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from celery import shared_task
 from sqlalchemy import Connection, Engine, exists, select
 
-from app.db import get_engine, insert_ignoring_conflicts
-from app.models import Event, InboxRow
+from app.db import get_engine
+from app.models import InboxRow
 from app.settings import Settings
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead, mark_done
-from workers.effects import effect_columns, plan_effects
+from workers.event_store import store_events
 from workers.fetch_tasks import enqueue_fetches
 from workers.interpret import DeadLetter, interpret_webhook
 from workers.mail_store import store_inbound
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 # A drain hands back to the queue after this long, so one task never hogs a worker slot.
 DRAIN_BUDGET_SECONDS = 20.0
-WEBHOOK_KINDS = ("webhook", "legacy_webhook")
+# `events_api`: Events API items the poller could not normalize, replayed by an operator.
+WEBHOOK_KINDS = ("webhook", "legacy_webhook", "events_api")
 
 
 @dataclass
@@ -80,12 +81,7 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
             continue
         event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
         done.append(row.id)
-    if event_rows:
-        table = Event.__table__
-        statement = insert_ignoring_conflicts(table, connection).returning(*effect_columns(table))
-        inserted = connection.execute(statement, event_rows).all()
-        result.events = len(inserted)
-        plan_effects(connection, inserted, settings)  # same transaction: no event without its actions
+    result.events = store_events(connection, event_rows, settings)  # with their sync actions, all or nothing
     mark_done(connection, done)
     mark_dead(connection, result.dead_reasons)
     result.dead = len(result.dead_reasons)

@@ -13,6 +13,7 @@ from workers.normalize import (
     NormalizationError,
     NormalizedEvent,
     decode_form_body,
+    normalize_events_api_item,
     normalize_legacy_form,
     normalize_webhook_json,
 )
@@ -42,6 +43,8 @@ def interpret_webhook(
     try:
         if kind == "webhook":
             return normalize_webhook_json(json.loads(body), **context)  # type: ignore[arg-type]
+        if kind == "events_api":  # an item the poller dead-lettered, replayed
+            return normalize_events_api_item(json.loads(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
         if _looks_inbound(fields):
             return DeadLetter(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -33,6 +33,8 @@ MAX_BATCH = 1000  # Mailgun's limit per suppression POST (FACTS.md section 5).
 PAGE_LIMIT = 100  # Mailgun's documented default page size for lists and members.
 BACKOFF_CAP_SECONDS = 30.0
 MAX_PAGES = 100_000  # A server that never returns an empty page must not loop us forever.
+EVENTS_PAGE_LIMIT = 300  # Mailgun's maximum page size for the Events API.
+ROUTES_PAGE_LIMIT = 1000  # Mailgun's maximum for GET /v3/routes.
 
 
 class MailgunError(Exception):
@@ -72,6 +74,12 @@ class Reply:
                 if isinstance(self.body.get(key), str):
                     return str(self.body[key])
         return str(self.body)[:300]
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    items: list[Any]
+    next_url: str | None  # path and query on our own host
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +173,60 @@ class MailgunClient:
         self._check(region)
         return self._pages(_path("v3", "lists", list_address, "members", "pages"))
 
+    # -- Events API, webhooks and routes: reconciliation and setup --------------------------------
+
+    def event_page(self, region: str, domain: str, url: str) -> EventPage:
+        """One Events API page: `url` is `events_url(...)` or a previous page's `next_url`."""
+        self._check(region, domain)
+        path = _same_host_path(url) or url
+        body = _ok_body(self._send("GET", path), "GET", _path("v3", domain, "events"))
+        items = body.get("items")
+        following = _same_host_path((body.get("paging") or {}).get("next"))
+        return EventPage(list(items) if isinstance(items, list) else [], following)
+
+    def probe_domain(self, region: str, domain: str) -> Reply:
+        """The cheapest domain-bound call (one event): proves the key and that the domain lives here."""
+        self._check(region, domain)
+        return self._send("GET", f"{_path('v3', domain, 'events')}?limit=1")
+
+    def webhooks(self, region: str, domain: str) -> dict[str, list[str]]:
+        """The domain's v3 webhooks: event type to its URLs."""
+        self._check(region, domain)
+        path = _path("v3", "domains", domain, "webhooks")
+        hooks = _ok_body(self._send("GET", path), "GET", path).get("webhooks")
+        if not isinstance(hooks, Mapping):
+            return {}
+        return {str(kind): _urls_of(value) for kind, value in hooks.items()}
+
+    def create_webhook(self, region: str, domain: str, kind: str, urls: list[str]) -> Reply:
+        self._check(region, domain)
+        return self._send("POST", _path("v3", "domains", domain, "webhooks"), data={"id": kind, "url": urls})
+
+    def update_webhook(self, region: str, domain: str, kind: str, urls: list[str]) -> Reply:
+        """PUT replaces the type's whole URL list: pass every URL to keep."""
+        self._check(region, domain)
+        return self._send("PUT", _path("v3", "domains", domain, "webhooks", kind), data={"url": urls})
+
+    def routes(self, region: str) -> list[dict[str, Any]]:
+        """Every route of this region's account (routes are per account and region, not per domain)."""
+        self._check(region)
+        found: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            path = f"/v3/routes?skip={len(found)}&limit={ROUTES_PAGE_LIMIT}"
+            items = _ok_body(self._send("GET", path), "GET", "/v3/routes").get("items") or []
+            found += [item for item in items if isinstance(item, dict)]
+            if len(items) < ROUTES_PAGE_LIMIT:
+                return found
+        raise MailgunError(f"GET /v3/routes: paging did not end after {MAX_PAGES} pages")
+
+    def create_route(
+        self, region: str, expression: str, actions: list[str], priority: int, description: str
+    ) -> Reply:
+        self._check(region)
+        form = {"expression": expression, "action": actions, "priority": str(priority),
+                "description": description}  # fmt: skip
+        return self._send("POST", "/v3/routes", data=form)
+
     # -- the region rule --------------------------------------------------------------------------
 
     def _check(self, region: str, domain: str | None = None) -> None:
@@ -257,6 +319,28 @@ def _same_host_path(link: object) -> str | None:
         return None
     parts = urlsplit(link)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def events_url(domain: str, begin: int, end: int, limit: int = EVENTS_PAGE_LIMIT) -> str:
+    """The first page of a time range, oldest first (Mailgun's polling recipe)."""
+    query = urlencode({"begin": begin, "end": end, "ascending": "yes", "limit": limit})
+    return f"{_path('v3', domain, 'events')}?{query}"
+
+
+def _ok_body(reply: Reply, method: str, path: str) -> Mapping[str, Any]:
+    if not reply.ok:
+        raise MailgunError(f"{method} {path} answered {reply.status}: {reply.message}")
+    return reply.body if isinstance(reply.body, Mapping) else {}
+
+
+def _urls_of(value: object) -> list[str]:
+    """`{"urls": [...]}`, or the older `{"url": "..."}` shape some accounts still answer with."""
+    if not isinstance(value, Mapping):
+        return []
+    urls = value.get("urls", value.get("url"))
+    if isinstance(urls, str):
+        return [urls]
+    return [url for url in urls if isinstance(url, str)] if isinstance(urls, list) else []
 
 
 def _body(response: httpx.Response) -> Any:

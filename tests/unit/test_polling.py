@@ -28,7 +28,9 @@ def at(minutes_ago: float) -> float:
 
 def test_a_first_poll_looks_back_and_ends_at_the_trust_horizon() -> None:
     window = poll_window(None, NOW, LAG, LOOKBACK)
-    assert window == Window(datetime(2026, 2, 28, 12, 0, tzinfo=UTC), datetime(2026, 3, 1, 11, 30, tzinfo=UTC))
+    assert window == Window(
+        datetime(2026, 2, 28, 12, 0, tzinfo=UTC), datetime(2026, 3, 1, 11, 30, tzinfo=UTC)
+    )
     assert (window.begin_epoch, window.end_epoch) == (1772280000, 1772364600)
 
 

@@ -27,7 +27,10 @@ def by_kind(steps: list[Step]) -> dict[str, Step]:
 
 def test_the_url_carries_the_hints() -> None:
     assert webhook_url("https://hooks.example.net/", "eu", "mg.example.eu") == OURS
-    assert inbound_url("https://hooks.example.net", "us") == "https://hooks.example.net/inbound/mailgun/mime?region=us"
+    assert (
+        inbound_url("https://hooks.example.net", "us")
+        == "https://hooks.example.net/inbound/mailgun/mime?region=us"
+    )
 
 
 def test_every_subscribable_type_is_created_on_a_bare_domain() -> None:

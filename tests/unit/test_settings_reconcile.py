@@ -30,7 +30,10 @@ def test_every_variable_is_read() -> None:
         ({"MAILHOOK_POLL_INTERVAL_SECONDS": "0"}, "MAILHOOK_POLL_INTERVAL_SECONDS must be a positive number"),
         ({"MAILHOOK_POLL_INTERVAL_SECONDS": "often"}, "MAILHOOK_POLL_INTERVAL_SECONDS must be a number"),
         ({"MAILHOOK_POLL_TRUST_LAG_SECONDS": "0"}, "MAILHOOK_POLL_TRUST_LAG_SECONDS must be at least 1"),
-        ({"MAILHOOK_POLL_TRUST_LAG_SECONDS": "1.5"}, "MAILHOOK_POLL_TRUST_LAG_SECONDS must be a whole number"),
+        (
+            {"MAILHOOK_POLL_TRUST_LAG_SECONDS": "1.5"},
+            "MAILHOOK_POLL_TRUST_LAG_SECONDS must be a whole number",
+        ),
         ({"MAILHOOK_POLL_LOOKBACK_HOURS": "0"}, "MAILHOOK_POLL_LOOKBACK_HOURS must be at least 1"),
         ({"MAILHOOK_POLL_LOOKBACK_HOURS": "721"}, "MAILHOOK_POLL_LOOKBACK_HOURS must be at most 720"),
     ],

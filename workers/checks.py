@@ -1,0 +1,125 @@
+"""`mailhook check`: is this deployment able to work? Database, broker, and each domain in its region.
+
+Every check returns findings instead of raising, so one problem never hides the next. Nothing here prints
+the API key or a database password: Mailgun's answers and exception classes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.broker import broker_reachable
+from app.db import make_engine
+from app.migrate import alembic_config
+from app.models import PollCursor
+from app.settings import Settings
+from workers.mailgun_api import MailgunClient, MailgunError, Pacing
+
+# A check answers within seconds: no retries, a short timeout.
+CHECK_PACING = Pacing(timeout=5.0, retries=0, backoff=0.1, max_wait=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    ok: bool
+    subject: str
+    detail: str
+
+
+def check_all(settings: Settings) -> Iterator[Finding]:
+    database = check_database(settings)
+    yield database
+    yield check_broker(settings)
+    yield from check_mailgun(settings)
+    if database.ok:
+        yield from check_polls(settings)
+
+
+def check_database(settings: Settings) -> Finding:
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        return Finding(False, "database", f"unreachable: {_first_line(exc)}")
+    finally:
+        engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current != head:
+        return Finding(False, "database", f"schema at {current or 'nothing'}, this code needs {head}: "
+                       "run `mailhook db upgrade`")  # fmt: skip
+    return Finding(True, "database", f"reachable, schema at {head}")
+
+
+def check_broker(settings: Settings) -> Finding:
+    what = "Redis at REDIS_URL" if settings.redis_url else f"filesystem broker in {settings.broker_dir}"
+    if broker_reachable(settings):
+        return Finding(True, "broker", f"{what} reachable")
+    return Finding(False, "broker", f"{what} unreachable")
+
+
+def check_mailgun(settings: Settings) -> Iterator[Finding]:
+    if not settings.domain_regions:
+        yield Finding(False, "mailgun", "MAILGUN_DOMAINS is empty: no domain is polled or set up")
+        return
+    if not settings.api_key:
+        yield Finding(False, "mailgun", "MAILGUN_API_KEY is not set: Mailgun cannot be polled or set up")
+        return
+    for region in sorted(set(settings.domain_regions.values())):
+        base, domains = settings.api_bases[region], settings.domains_in(region)
+        with MailgunClient(region, base, settings.api_key, domains, CHECK_PACING) as client:
+            for domain in domains:
+                yield check_domain(client, domain)
+
+
+def check_domain(client: MailgunClient, domain: str) -> Finding:
+    subject, region = f"{domain} ({client.region})", client.region
+    try:
+        reply = client.probe_domain(region, domain)
+    except MailgunError as exc:
+        return Finding(False, subject, f"the {region} API at {client.base_url} did not answer: {exc}")
+    if reply.ok:
+        return Finding(True, subject, f"answers on {client.base_url} with the configured key")
+    if reply.status in (401, 403):
+        return Finding(False, subject, f"the {region} API refused the configured key ({reply.status})")
+    if reply.status == 404:
+        return Finding(
+            False, subject, f"not found on the {region} API: another region, or not in this account"
+        )
+    return Finding(False, subject, f"the {region} API answered {reply.status}: {reply.message}")
+
+
+def check_polls(settings: Settings) -> Iterator[Finding]:
+    """Each domain's last Events API poll, as its cursor recorded it: a failing poll means gaps stay open."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            cursors = {(c.region, c.domain): c for c in connection.execute(select(PollCursor))}
+    finally:
+        engine.dispose()
+    for domain, region in sorted(settings.domain_regions.items()):
+        yield _poll_finding(f"poll {domain} ({region})", cursors.get((region, domain)))
+
+
+def _poll_finding(subject: str, cursor: Any) -> Finding:
+    if cursor is None or cursor.last_outcome is None:
+        return Finding(True, subject, "not polled yet")
+    trusted = cursor.trusted_until.isoformat() if cursor.trusted_until else "nothing yet"
+    if cursor.last_outcome == "failed":
+        return Finding(
+            False, subject, f"last poll failed: {cursor.last_error}; events trusted up to {trusted}"
+        )
+    return Finding(True, subject, f"{cursor.last_outcome.replace('_', ' ')}; events trusted up to {trusted}")
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    origin = getattr(exc, "orig", None) or exc
+    text = str(origin).strip().splitlines()
+    return f"{type(origin).__name__}: {text[0][:200]}" if text else type(origin).__name__

@@ -1,0 +1,112 @@
+"""Retention: events, inbox rows and inbound messages older than MAILHOOK_RETENTION_DAYS are deleted.
+
+`events` is not partitioned, so there is no month to drop: rows go in bounded batches, one short
+transaction each, so a purge never holds locks or bloats one transaction for long, on Postgres or SQLite.
+Inbox rows still pending are never purged: they are work not done yet, not history. Attachments go with
+their message (foreign key, ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from celery import shared_task
+from sqlalchemy import ColumnElement, Engine, delete, func, select, text, true
+
+from app.db import get_engine
+from app.models import Event, InboundMessageRow, InboxRow
+from app.settings import Settings
+from app.task_names import PURGE_EXPIRED
+
+log = logging.getLogger(__name__)
+
+PURGE_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    table: Any
+    age: Any  # the column whose time says how old a row is
+    keep: ColumnElement[bool]  # rows matching this are never purged
+
+
+def targets() -> list[Target]:
+    return [
+        Target(Event.__table__, Event.occurred_at, true()),
+        Target(InboxRow.__table__, InboxRow.received_at, InboxRow.status != "pending"),
+        Target(InboundMessageRow.__table__, InboundMessageRow.received_at, true()),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    table: str
+    rows: int
+    batches: int
+
+
+def cutoff_for(days: float, now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)) - timedelta(days=days)
+
+
+def purge(
+    engine: Engine,
+    cutoff: datetime,
+    *,
+    batch: int = PURGE_BATCH,
+    dry_run: bool = False,
+    on_batch: Callable[[str, int], None] | None = None,
+) -> Iterator[Purged]:
+    """Per table, the rows older than `cutoff` deleted (or, dry, counted)."""
+    for target in targets():
+        if dry_run:
+            yield Purged(target.table.name, _count(engine, target, cutoff), 0)
+        else:
+            yield _purge_table(engine, target, cutoff, batch, on_batch)
+
+
+def events_partitioned(engine: Engine) -> bool:
+    """Whether `events` is a partitioned Postgres table (then old months could simply be dropped)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        kind = connection.scalar(text("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass"))
+    return kind == "p"
+
+
+def _purge_table(
+    engine: Engine, target: Target, cutoff: datetime, batch: int, on_batch: Callable[[str, int], None] | None
+) -> Purged:
+    table, total, batches = target.table, 0, 0
+    while True:
+        expired = select(table.c.id).where(target.age < cutoff, target.keep).limit(batch)
+        with engine.begin() as connection:
+            deleted = connection.execute(
+                delete(table).where(table.c.id.in_(expired.scalar_subquery()))
+            ).rowcount
+        total, batches = total + deleted, batches + 1
+        if on_batch is not None and deleted:
+            on_batch(table.name, deleted)
+        if deleted < batch:
+            return Purged(table.name, total, batches)
+
+
+def _count(engine: Engine, target: Target, cutoff: datetime) -> int:
+    query = select(func.count()).select_from(target.table).where(target.age < cutoff, target.keep)
+    with engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+@shared_task(name=PURGE_EXPIRED, bind=True, ignore_result=True)
+def purge_expired(self: Any) -> int:
+    """Beat, daily: apply MAILHOOK_RETENTION_DAYS; the number of rows deleted."""
+    settings: Settings = self.app.conf.mailhook_settings
+    cutoff = cutoff_for(settings.retention_days)
+    results = list(purge(get_engine(settings), cutoff))
+    for result in results:
+        log.info("retention: %d %s rows older than %s deleted", result.rows, result.table, cutoff.isoformat())
+    return sum(result.rows for result in results)

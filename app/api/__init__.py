@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from app.api import dead_letters, events, inbound, openapi, recipients, stats
+from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
 from app.api.auth import CHALLENGE, check_authorization
 from app.api.problems import ApiError
 from app.errors import error_response
@@ -39,6 +39,9 @@ bp.add_url_rule("/inbound/<message_id>", view_func=inbound.get_inbound, methods=
 bp.add_url_rule("/inbound/<message_id>/raw", view_func=inbound.get_inbound_raw, methods=["GET"])
 bp.add_url_rule("/inbound/<message_id>/attachments/<n>", view_func=inbound.get_inbound_attachment,
                 methods=["GET"])
+bp.add_url_rule("/suppressions", view_func=suppressions.list_suppressions, methods=["GET"])
+bp.add_url_rule("/sync-actions", view_func=sync_actions.list_sync_actions, methods=["GET"])
+bp.add_url_rule("/sync-actions/<action_id>/retry", view_func=sync_actions.retry_sync_action, methods=["POST"])
 bp.add_url_rule("/openapi.json", view_func=openapi.openapi_document, methods=["GET"])
 
 

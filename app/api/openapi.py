@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from app.api import sync_docs
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
 from app.models.events import SOURCES, TYPES
@@ -83,6 +84,7 @@ def _paths() -> dict[str, Any]:
             "(nosniff, sandboxed). 404 content_not_kept when it was over MAILHOOK_ATTACHMENT_MAX_BYTES.",
             "*/*", [_path_param("id", "The message's id."),
                     _path_param("n", "The attachment's number, from 1.")])},
+        **sync_docs.paths(),
         "/openapi.json": {"get": {"operationId": "openapiDocument", "summary": "This document.",
                                   "responses": {"200": _json_body({"type": "object"}), **_errors()}}},
     }
@@ -141,6 +143,7 @@ def _schemas() -> dict[str, Any]:
             "total": {"type": "integer", "minimum": 1},
             "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
             "last": {"type": "object", "additionalProperties": _ref("Event")},
+            **sync_docs.recipient_properties(),
         }),
         "Stats": _object({
             "interval": {"enum": ["hour", "day"]}, "since": _time_out(), "until": _time_out(),
@@ -154,6 +157,7 @@ def _schemas() -> dict[str, Any]:
         "InboundDetail": _object({**_inbound_properties(), **_inbound_detail_properties()}),
         "InboundAttachment": _object(_attachment_properties()),
         "InboundPage": _page("InboundSummary"),
+        **sync_docs.schemas(),
     }
 
 

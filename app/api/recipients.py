@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from app.api.events import ITEM_COLUMNS, event_item
 from app.api.params import read_args
 from app.api.problems import not_found
+from app.api.suppressions import recipient_sync
 from app.models.events import TYPES, Event
 from app.services import services
 
@@ -26,6 +27,7 @@ def recipient_summary(address: str) -> Response:
     address = address.strip().lower()
     with services().engine.connect() as connection:
         rows = connection.execute(latest_per_type(address)).mappings().all()
+        sync = recipient_sync(connection, address)
     if not rows:
         raise not_found("recipient")
     rows = sorted(rows, key=lambda row: _type_order(row["type"]))
@@ -34,6 +36,7 @@ def recipient_summary(address: str) -> Response:
         "total": sum(row["type_count"] for row in rows),
         "counts": {row["type"]: row["type_count"] for row in rows},
         "last": {row["type"]: event_item(row) for row in rows},
+        **sync,
     })
 
 

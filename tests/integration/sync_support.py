@@ -10,13 +10,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from app import create_app
-from app.db import make_engine
+from app.db import insert_ignoring_conflicts, make_engine
 from app.models import ListMember, Suppression, SyncAction
 from app.settings import Settings, SyncSettings
 from tests.conftest import sign
@@ -178,3 +179,46 @@ def sent(calls: list[Call], method: str, path: str) -> list[list[str]]:
 
 def writes(fake: FakeMailgun) -> list[Call]:
     return [call for call in fake.calls if call.method != "GET"]
+
+
+def add_sync_rows(engine: Engine, address: str, status: str = "failed", **action: Any) -> int:
+    """One outbox row (its id returned), the suppression it copies and a list membership, for API tests."""
+    now = datetime.now(UTC)
+    row = {
+        "idempotency_key": uuid.uuid4().hex,
+        "region": "us",
+        "kind": "bounce",
+        "domain": "news.example.com",
+        "list_address": None,
+        "address": address,
+        "payload": {"code": "550", "error": "gone"},
+        "status": status,
+        "attempts": 3,
+        "next_attempt_at": now,
+        "last_error": "400: Bad Request",
+        "event_id": None,
+        "created_at": now,
+        "updated_at": now,
+        **action,
+    }
+    suppression = {
+        "region": row["region"],
+        "domain": row["domain"] or "",
+        "address": address,
+        "kind": row["kind"],
+        "state": "failed",
+        "created_at": now,
+        "updated_at": now,
+    }
+    member = {
+        "region": "us",
+        "list_address": "team@example.com",
+        "address": address,
+        "subscribed": False,
+        "refreshed_at": now,
+    }
+    with engine.begin() as connection:
+        action_id = connection.execute(insert(SyncAction).values(row).returning(SyncAction.id)).scalar_one()
+        connection.execute(insert(Suppression).values(suppression))
+        connection.execute(insert_ignoring_conflicts(ListMember.__table__, connection), [member])
+    return int(action_id)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from tests.integration.conftest import Api, RecordingWaker, add_event, add_inbox_row
 from tests.integration.inbound_support import add_inbound_message
+from tests.integration.sync_support import add_sync_rows
 
 
 def test_the_document_is_valid_openapi_3_1(api: Api) -> None:
@@ -29,6 +30,7 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
     add_event(engine, recipient="bob@example.org", type="opened", event="opened", message_id="m1@example.com")
     dead = add_inbox_row(engine)
     inbound = add_inbound_message(engine)
+    action = add_sync_rows(engine, "bob@example.org")
     one_day = {"interval": "hour", "since": "2025-03-01T00:00:00Z", "until": "2025-03-02T00:00:00Z"}
     calls = [
         ("get", "/events", {"limit": "1", "tag": "t"}, 200),
@@ -47,6 +49,11 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
         ("get", f"/inbound/{inbound}", {}, 200),
         ("get", f"/inbound/{inbound}/raw", {}, 200),
         ("get", f"/inbound/{inbound}/attachments/1", {}, 200),
+        ("get", "/suppressions", {"address": "bob@example.org", "kind": "bounce"}, 200),
+        ("get", "/sync-actions", {"status": "failed", "region": "us"}, 200),
+        ("post", f"/sync-actions/{action}/retry", {}, 200),
+        ("post", f"/sync-actions/{action}/retry", {}, 409),
+        ("post", "/sync-actions/0/retry", {}, 404),
         ("get", "/events", {"limit": "0"}, 400),
         ("get", "/stats", {}, 401),
     ]

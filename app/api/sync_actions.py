@@ -1,0 +1,87 @@
+"""GET /sync-actions and POST /sync-actions/{id}/retry: the outbox of calls back to Mailgun.
+
+A retry puts a failed or dead row back to pending with its attempts reset, due now; the region's next
+push_sync run (every MAILHOOK_SYNC_INTERVAL_SECONDS) sends it. The web never calls Mailgun itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from flask import Response, jsonify, request
+from sqlalchemy import RowMapping, Table, select, update
+
+from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
+from app.api.params import choice_arg, path_id, read_args
+from app.api.problems import ApiError, not_found
+from app.api.timeparse import format_time
+from app.models.sync import ACTION_STATUSES, SUPPRESSION_KINDS, Suppression, SyncAction
+from app.regions import REGIONS
+from app.services import services
+
+actions = cast(Table, SyncAction.__table__)
+suppressions = cast(Table, Suppression.__table__)
+LISTING = "sync-actions"
+RETRYABLE = ("failed", "dead")
+COLUMNS = [column for column in actions.c if column.name != "idempotency_key"]
+TIME_FIELDS = ("next_attempt_at", "created_at", "updated_at")
+
+
+def list_sync_actions() -> Response:
+    args = read_args(request.args.items(multi=True), ("status", "region", "limit", "cursor"))
+    limit = parse_limit(args.get("limit"))
+    query = select(*COLUMNS).order_by(actions.c.id.desc()).limit(limit + 1)
+    for name, choices in (("status", ACTION_STATUSES), ("region", REGIONS)):
+        value = choice_arg(args, name, choices)
+        if value is not None:
+            query = query.where(actions.c[name] == value)
+    if "cursor" in args:
+        [after] = decode_cursor(LISTING, args["cursor"], 1)
+        query = query.where(actions.c.id < after)
+    with services().engine.connect() as connection:
+        fetched = connection.execute(query).mappings().all()
+    rows, next_cursor = page_of(fetched, limit, lambda row: encode_cursor(LISTING, [row["id"]]))
+    return jsonify({"items": [action_item(row) for row in rows], "next_cursor": next_cursor})
+
+
+def retry_sync_action(action_id: str) -> Response:
+    read_args(request.args.items(multi=True), ())
+    row_id = path_id(action_id, "sync action")
+    now = datetime.now(UTC)
+    with services().engine.begin() as connection:
+        # The status check is in the UPDATE itself, so two concurrent retries flip the row once.
+        flip = (
+            update(actions)
+            .where(actions.c.id == row_id, actions.c.status.in_(RETRYABLE))
+            .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+        )
+        flipped = connection.execute(flip).rowcount
+        row = connection.execute(select(*COLUMNS).where(actions.c.id == row_id)).mappings().first()
+        if row is not None and flipped and row["kind"] in SUPPRESSION_KINDS:
+            connection.execute(
+                update(suppressions)
+                .where(
+                    suppressions.c.region == row["region"],
+                    suppressions.c.domain == row["domain"],
+                    suppressions.c.address == row["address"],
+                    suppressions.c.kind == row["kind"],
+                )
+                .values(state="pending", updated_at=now)
+            )
+    if row is None:
+        raise not_found("sync action")
+    if not flipped:
+        raise ApiError(
+            409,
+            "not_retryable",
+            f"sync action {row_id} is {row['status']}; only failed or dead actions are retried",
+        )
+    return jsonify(action_item(row))
+
+
+def action_item(row: RowMapping) -> dict[str, Any]:
+    item = dict(row)
+    for name in TIME_FIELDS:
+        item[name] = format_time(row[name])
+    return item

@@ -14,7 +14,10 @@ from workers.checks import check_all
 
 @click.command()
 def check() -> None:
-    """Check that this deployment can work: one line per check, problems first in each line."""
+    """Check that this deployment can work.
+
+    Settings, database and schema, broker, each domain's region and key, and its last poll.
+    """
     settings = settings_or_exit()
     click.echo(f"ok       settings: valid ({settings.env}, {len(settings.domain_regions)} domains)")
     code = OK

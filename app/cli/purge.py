@@ -28,7 +28,10 @@ def _age(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tim
 @click.option("--batch-size", default=PURGE_BATCH, show_default=True, type=click.IntRange(min=1))
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 def purge_command(age: timedelta | None, batch_size: int, dry_run: bool) -> None:
-    """Delete events, inbox rows and inbound messages older than the retention."""
+    """Apply the retention now.
+
+    Deletes events, inbox rows (never pending ones) and inbound messages older than the age.
+    """
     settings = settings_or_exit()
     age = age or timedelta(days=settings.retention_days)
     cutoff = cutoff_for(age.total_seconds() / 86400)

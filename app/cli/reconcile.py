@@ -34,7 +34,10 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 )
 @click.option("--until", callback=_moment, help="Read up to this time (default: the trust horizon).")
 def reconcile(domains: tuple[str, ...], since: datetime | None, until: datetime | None) -> None:
-    """Fetch what the webhooks missed from Mailgun's Events API, now."""
+    """Fetch what the webhooks missed, now.
+
+    Without --since: the beat's Events API poll from each cursor. With --since: that window, read once.
+    """
     settings = settings_or_exit()
     need_api_key(settings)
     names = chosen_domains(settings, domains)

@@ -31,7 +31,10 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 @click.option("--dry-run", is_flag=True, help="List what would be replayed; change nothing.")
 def replay_command(ids: tuple[int, ...], kind: str | None, error_contains: str | None, domain: str | None,
                    since: datetime | None, everything: bool, limit: int, dry_run: bool) -> None:  # fmt: skip
-    """Put dead letters back to pending (IDS, or those matching the filters), then wake the drain."""
+    """Replay dead letters through the drain.
+
+    The rows named by IDS, matching the filters, or --all go back to pending; the drain is woken.
+    """
     wanted = DeadFilter(kind, error_contains, since, domain, limit)
     if sum((bool(ids), not wanted.empty, everything)) != 1:
         raise click.UsageError("name dead letters by IDS, or by filters (--kind, --error-contains, --domain, "

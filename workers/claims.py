@@ -7,7 +7,6 @@ one claimer at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,10 @@ from sqlalchemy import Connection, case, func, select, update
 from app.models import InboxRow
 
 inbox = InboxRow.__table__
+CLAIMED_COLUMNS = [
+    inbox.c[name]
+    for name in ("id", "kind", "route", "content_type", "body", "region_hint", "domain_hint", "received_at")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,33 +34,22 @@ class ClaimedRow:
 
 
 def claim_pending(connection: Connection, limit: int) -> list[ClaimedRow]:
-    query = (
-        select(
-            inbox.c.id,
-            inbox.c.kind,
-            inbox.c.route,
-            inbox.c.content_type,
-            inbox.c.body,
-            inbox.c.region_hint,
-            inbox.c.domain_hint,
-            inbox.c.received_at,
-        )
-        .where(inbox.c.status == "pending")
-        .order_by(inbox.c.id)
-        .limit(limit)
-    )
+    """Claim up to `limit` pending rows, oldest first, and mark them done in the same statement.
+
+    Marking at claim time writes each row once instead of twice (lock, then update); the caller's
+    transaction makes it safe: if processing fails, the rollback puts the rows back to pending. Rows that
+    turn out dead are re-marked with `mark_dead` before the commit.
+    """
+    due = select(inbox.c.id).where(inbox.c.status == "pending").order_by(inbox.c.id).limit(limit)
     if connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return [ClaimedRow(*row) for row in connection.execute(query)]
-
-
-def mark_done(connection: Connection, ids: Sequence[int]) -> None:
-    if ids:
-        connection.execute(
-            update(inbox)
-            .where(inbox.c.id.in_(ids))
-            .values(status="done", processed_at=func.now(), attempts=inbox.c.attempts + 1, error=None)
-        )
+        due = due.with_for_update(skip_locked=True)
+    claim = (
+        update(inbox)
+        .where(inbox.c.id.in_(due.scalar_subquery()))
+        .values(status="done", processed_at=func.now(), attempts=inbox.c.attempts + 1, error=None)
+        .returning(*CLAIMED_COLUMNS)
+    )
+    return sorted((ClaimedRow(*row) for row in connection.execute(claim)), key=lambda row: row.id)
 
 
 def mark_dead(connection: Connection, reasons: dict[int, str]) -> None:
@@ -68,7 +60,6 @@ def mark_dead(connection: Connection, reasons: dict[int, str]) -> None:
             .values(
                 status="dead",
                 processed_at=func.now(),
-                attempts=inbox.c.attempts + 1,
                 error=case(reasons, value=inbox.c.id),
             )
         )

@@ -17,7 +17,7 @@ from app.db import get_engine
 from app.models import InboxRow
 from app.settings import Settings
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
-from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead, mark_done
+from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead
 from workers.event_store import store_events
 from workers.fetch_tasks import enqueue_fetches
 from workers.interpret import DeadLetter, interpret_webhook
@@ -55,13 +55,11 @@ def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> 
 
 def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings) -> BatchResult:
     result = BatchResult(claimed=len(rows))
-    event_rows, done = [], []
-    for row in rows:
+    event_rows = []
+    for row in rows:  # claimed rows are already marked done; only the dead ones are re-marked below
         if is_inbound(row.kind, row.route):
             inbound = store_inbound(connection, row, settings)
-            if inbound.dead_reason is None:
-                done.append(row.id)
-            else:
+            if inbound.dead_reason is not None:
                 result.dead_reasons[row.id] = inbound.dead_reason
             result.fetches += inbound.fetches
             continue
@@ -80,9 +78,7 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
             result.dead_reasons[row.id] = outcome.reason
             continue
         event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
-        done.append(row.id)
     result.events = store_events(connection, event_rows, settings)  # with their sync actions, all or nothing
-    mark_done(connection, done)
     mark_dead(connection, result.dead_reasons)
     result.dead = len(result.dead_reasons)
     return result

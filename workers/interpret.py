@@ -9,6 +9,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import orjson
+
 from workers.normalize import (
     NormalizationError,
     NormalizedEvent,
@@ -42,9 +44,9 @@ def interpret_webhook(
     context = {"domain_regions": domain_regions, "region_hint": region_hint, "domain_hint": domain_hint}
     try:
         if kind == "webhook":
-            return normalize_webhook_json(json.loads(body), **context)  # type: ignore[arg-type]
+            return normalize_webhook_json(load_json(body), **context)  # type: ignore[arg-type]
         if kind == "events_api":  # an item the poller dead-lettered, replayed
-            return normalize_events_api_item(json.loads(body), **context)  # type: ignore[arg-type]
+            return normalize_events_api_item(load_json(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
         if _looks_inbound(fields):
             return DeadLetter(
@@ -56,6 +58,15 @@ def interpret_webhook(
         return DeadLetter(f"cannot normalize: {exc}")
     except (ValueError, RecursionError) as exc:
         return DeadLetter(f"unreadable body: {type(exc).__name__}")
+
+
+def load_json(body: bytes) -> object:
+    """orjson where it can (several times faster on the drain's hot path); the standard library for what
+    orjson refuses but JSON allows, such as lone surrogate escapes, so a body is never judged differently."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _looks_inbound(fields: list[tuple[str, str]]) -> bool:

@@ -7,7 +7,7 @@ event is not inserted again, and even if it were, the idempotency keys would mak
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -18,8 +18,16 @@ from app.db import insert_ignoring_conflicts
 from app.models import SyncAction
 from app.models.sync import SUPPRESSION_KINDS
 from app.settings import Settings
-from workers.policy import EventFacts, PlannedAction, Rules, acts_on, origin_suppression, plan_actions
-from workers.sync_store import lists_having, note_suppressions, suppression_row
+from workers.policy import (
+    EventFacts,
+    PlannedAction,
+    Rules,
+    acts_on,
+    is_echo,
+    origin_suppression,
+    plan_actions,
+)
+from workers.sync_store import known_suppressions, lists_having, note_suppressions, suppression_row
 
 # What the events insert returns for this module: the id and the fields the policy reads.
 EFFECT_COLUMNS = (
@@ -53,20 +61,26 @@ def plan_effects(connection: Connection, inserted_events: Sequence[Any], setting
     events: list[StoredEvent] = [e for e in inserted_events if acts_on(e, domains[e.region], rules)]
     if not events:
         return 0
-    lists = lists_having(connection, {(e.region, e.recipient or "") for e in events}) if rules.lists else {}
+    lists = lists_having(connection, _addresses(events)) if rules.lists else {}
+    known = known_suppressions(connection, _addresses(e for e in events if is_echo(e)))
     now = datetime.now(UTC)
     actions: list[dict[str, Any]] = []
     seen: list[dict[str, Any]] = []
     for event in events:
-        planned = plan_actions(
-            event, domains[event.region], lists.get((event.region, event.recipient or ""), ()), rules
-        )
+        member_of = lists.get((event.region, event.recipient or ""), ())
+        planned = plan_actions(event, domains[event.region], member_of, rules)
+        if is_echo(event):
+            planned = [a for a in planned if (a.region, a.domain, a.address, a.kind) not in known]
         actions += [_action_row(action, event.id, now) for action in planned]
         seen += _suppression_rows(event, planned, domains[event.region], rules, now)
     if actions:
         connection.execute(insert_ignoring_conflicts(SyncAction.__table__, connection), actions)
     note_suppressions(connection, seen)
     return len(actions)
+
+
+def _addresses(events: Iterable[StoredEvent]) -> set[tuple[str, str]]:
+    return {(event.region, event.recipient or "") for event in events}
 
 
 def _action_row(action: PlannedAction, event_id: int, now: datetime) -> dict[str, Any]:

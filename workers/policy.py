@@ -12,6 +12,10 @@ Pure: no database, no network, no clock. The rules (each one switchable, see `Ru
 
 Nothing crosses regions: the targets are the region's own domains and lists. An event whose domain is not a
 configured domain of its region causes nothing, because its region is then only a guess.
+
+A `suppress-*` drop (Mailgun refusing to send to an address already suppressed on D) is an echo of an earlier
+suppression, quite possibly our own copy: `is_echo` lets the caller skip the targets it already knows, so
+every send to a suppressed address does not start the copies over.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, Protocol
 
 from app.settings import SyncSettings
 
 DEFAULT_BOUNCE_CODE = "550"
+ECHO_REASONS = frozenset({"suppress-bounce", "suppress-complaint", "suppress-unsubscribe"})
 ERROR_MAX = 1000  # a delivery status message can be a whole SMTP transcript
 
 
@@ -94,6 +99,11 @@ def acts_on(event: EventFacts, region_domains: Collection[str], rules: Rules) ->
     return bool(event.recipient) and _own_domain(event, region_domains) and rules.covers(event.type)
 
 
+def is_echo(event: EventFacts) -> bool:
+    """A drop because the address was already suppressed on the event's domain."""
+    return (event.reason or "").strip().lower() in ECHO_REASONS
+
+
 def origin_suppression(event: EventFacts, region_domains: Collection[str], rules: Rules) -> str | None:
     """The kind of suppression the event shows on its own domain, if any (unsubscribes from a list: none)."""
     if not acts_on(event, region_domains, rules) or _list_of(event) is not None:
@@ -126,13 +136,14 @@ def idempotency_key(event: EventFacts, kind: str, target: str) -> str:
         target.lower(),
         event.recipient or "",
         event.mailgun_event_id,
-        event.occurred_at.isoformat(),
+        event.occurred_at.astimezone(UTC).isoformat(),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def rfc2822(moment: datetime) -> str:
-    return format_datetime(moment, usegmt=True)
+    # Whatever zone the database driver handed the time back in, the same instant gives the same text.
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _own_domain(event: EventFacts, region_domains: Collection[str]) -> bool:

@@ -99,11 +99,8 @@ def lists_having(
     connection: Connection, wanted: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], list[str]]:
     """For (region, address) pairs: mirrored lists of that region having the address, subscribed or not."""
-    by_region: dict[str, set[str]] = defaultdict(set)
-    for region, address in wanted:
-        by_region[region].add(address)
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for region, addresses in by_region.items():
+    for region, addresses in _by_region(wanted).items():
         for chunk in chunks(sorted(addresses)):
             query = select(list_members.c.address, list_members.c.list_address).where(
                 list_members.c.region == region, list_members.c.address.in_(chunk)
@@ -111,6 +108,23 @@ def lists_having(
             for address, list_address in connection.execute(query):
                 found[(region, address)].append(list_address)
     return dict(found)
+
+
+def known_suppressions(
+    connection: Connection, wanted: Iterable[tuple[str, str]]
+) -> set[tuple[str, str, str, str]]:
+    """For (region, address) pairs: the (region, domain, address, kind) already suppressed or on their way."""
+    found: set[tuple[str, str, str, str]] = set()
+    columns = (suppressions.c.region, suppressions.c.domain, suppressions.c.address, suppressions.c.kind)
+    for region, addresses in _by_region(wanted).items():
+        for chunk in chunks(sorted(addresses)):
+            query = select(*columns).where(
+                suppressions.c.region == region,
+                suppressions.c.address.in_(chunk),
+                suppressions.c.state.in_(("observed", "pending", "synced")),
+            )
+            found.update((r, d, a, k) for r, d, a, k in connection.execute(query))
+    return found
 
 
 def mark_unsubscribed(connection: Connection, region: str, list_address: str, address: str) -> None:
@@ -196,6 +210,13 @@ def pause_region(connection: Connection, region: str, until: datetime, reason: s
         ("region",),
         ("paused_until", "reason", "updated_at"),
     )
+
+
+def _by_region(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for region, address in pairs:
+        grouped[region].add(address)
+    return grouped
 
 
 def chunks(values: Sequence[T]) -> Iterable[list[T]]:

@@ -125,6 +125,20 @@ def test_a_replayed_event_adds_no_action_and_no_call(world: World) -> None:
     assert len(world.us.calls) == calls_after_first_push == 2
 
 
+def test_a_drop_of_an_address_already_copied_starts_no_copies_over(world: World) -> None:
+    world.deliver(event("bounce", BOB, "mg.example.com"))
+    world.push("us")
+    calls = len(world.us.calls)
+    # Mailgun drops the next send on a domain we copied the bounce to: an echo of our own copy.
+    drop = {"reason": "suppress-bounce", "delivery-status": {"code": 605, "message": ""}}
+    world.deliver(event("bounce", BOB, "news.example.com", **drop))
+    world.deliver(event("bounce", "new@example.org", "news.example.com", **drop))  # never seen: copied
+    assert world.push("us").done == 2
+    assert [a.address for a in world.actions()[2:]] == ["new@example.org", "new@example.org"]
+    assert len(world.us.calls) == calls + 2
+    assert ("us", "news.example.com", BOB, "bounce", "observed") in world.suppressions()
+
+
 def test_events_that_call_for_nothing_plan_nothing(world: World) -> None:
     world.deliver(event("temporary", BOB, "mg.example.com"))
     world.deliver(event("delivered", BOB, "mg.example.com"))

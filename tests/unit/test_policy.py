@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from tests.conftest import payload
 from workers.normalize import NormalizedEvent, normalize_webhook_json
-from workers.policy import PlannedAction, Rules, origin_suppression, plan_actions
+from workers.policy import PlannedAction, Rules, is_echo, origin_suppression, plan_actions
 
 US = ["mg.example.com", "news.example.com", "shop.example.com"]
 EU = ["mg.example.eu", "news.example.eu"]
@@ -166,3 +166,24 @@ def test_origin_suppression_names_what_mailgun_keeps_on_the_events_own_domain(
     assert origin_suppression(sample("unsubscribed.webhook-json.anymail.json"), US, ALL_ON) == "unsubscribe"
     assert origin_suppression(sample("failed-temporary.webhook-json.anymail.json"), US, ALL_ON) is None
     assert origin_suppression(bounce, US, Rules(bounces=False)) is None
+
+
+def test_a_drop_of_an_already_suppressed_address_is_an_echo(bounce: NormalizedEvent) -> None:
+    drop = sample("failed-permanent-suppress-bounce.webhook-json.mailgun-dashboard-test.json")
+    assert (drop.type, drop.reason) == ("bounced", "suppress-bounce")
+    assert is_echo(drop)
+    assert is_echo(replace(bounce, reason="Suppress-Complaint"))
+    assert not is_echo(bounce)
+    assert not is_echo(replace(bounce, reason=None))
+    # The rules still plan for an echo: only the caller knows which targets already have the address.
+    assert [a.kind for a in plan_actions(replace(drop, domain="mg.example.com"), US, [], ALL_ON)] == [
+        "bounce"
+    ] * 2
+
+
+def test_times_in_another_zone_give_the_same_keys_and_dates(bounce: NormalizedEvent) -> None:
+    """A database driver may hand back the instant in its session's zone."""
+    shifted = replace(bounce, occurred_at=bounce.occurred_at.astimezone(timezone(timedelta(hours=2))))
+    utc_plan, shifted_plan = plan_actions(bounce, US, [], ALL_ON), plan_actions(shifted, US, [], ALL_ON)
+    assert [a.idempotency_key for a in shifted_plan] == [a.idempotency_key for a in utc_plan]
+    assert shifted_plan[0].payload["created_at"] == "Sun, 12 Aug 2018 21:47:02 GMT"

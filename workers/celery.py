@@ -126,7 +126,7 @@ def _fresh_connections_after_fork(**_: Any) -> None:
 
 
 def task_settings(app: Celery) -> Settings:
-    return app.conf.mailhook_settings  # type: ignore[no-any-return]
+    return app.conf.mailhook_settings
 
 
 def _celery_or_exit() -> Celery:

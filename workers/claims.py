@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, Table, case, func, select, update
 
 from app.models import InboxRow
 
-inbox = InboxRow.__table__
+# The Table itself (declared on the model), for Core statements.
+inbox = cast(Table, InboxRow.__table__)
 CLAIMED_COLUMNS = [
     inbox.c[name]
     for name in ("id", "kind", "route", "content_type", "body", "region_hint", "domain_hint", "received_at")

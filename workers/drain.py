@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from celery import shared_task
+from celery import Task, shared_task
 from sqlalchemy import Connection, Engine, exists, select
 
 from app.db import get_engine
@@ -105,7 +105,7 @@ def has_pending(engine: Engine) -> bool:
 
 
 @shared_task(name=DRAIN_INBOX, bind=True, acks_late=True, ignore_result=True)
-def drain_inbox(self) -> int:  # type: ignore[no-untyped-def]
+def drain_inbox(self: Task) -> int:
     settings = self.app.conf.mailhook_settings
     claimed, more = drain_until_empty(get_engine(settings), settings)
     if more:
@@ -114,7 +114,7 @@ def drain_inbox(self) -> int:  # type: ignore[no-untyped-def]
 
 
 @shared_task(name=SWEEP_INBOX, bind=True, ignore_result=True)
-def sweep_inbox(self) -> bool:  # type: ignore[no-untyped-def]
+def sweep_inbox(self: Task) -> bool:
     """Beat: wake the drain for rows whose wake-up was lost (broker down, worker killed)."""
     settings = self.app.conf.mailhook_settings
     if has_pending(get_engine(settings)):

@@ -47,6 +47,7 @@ def _copy_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
     names = ", ".join(columns)
     # The SQLAlchemy connection's own psycopg connection: same transaction, all or nothing.
     raw = connection.connection.driver_connection
+    assert raw is not None, "a live connection inside the caller's transaction"
     with raw.cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ON COMMIT DELETE ROWS AS "  # noqa: S608 - our names

@@ -128,8 +128,9 @@ def _from_route(route: RouteFields, files: Sequence[UploadedPart], storage_url: 
     cids = content_ids_by_target(route.json("content-id-map"))
     recipient = _envelope_recipient(route)
     url = route.text("message-url") or storage_url
-    from_headers = _header_fields(_first_values(headers, route.header_like), route.text("from"),
-                                  route.text("subject"))
+    from_headers = _header_fields(
+        _first_values(headers, route.header_like), route.text("from"), route.text("subject")
+    )
     message = InboundMessage(
         recipient=recipient,
         sender=_stripped(route.text("sender")),
@@ -153,8 +154,13 @@ def _from_route(route: RouteFields, files: Sequence[UploadedPart], storage_url: 
 def _with_envelope(message: InboundMessage, route: RouteFields, storage_url: str | None) -> InboundMessage:
     recipient = _envelope_recipient(route) or message.recipient
     url = route.text("message-url") or storage_url
-    return replace(message, recipient=recipient, sender=_stripped(route.text("sender")) or message.sender,
-                   storage_url=url, domain=route_domain(route.text("domain"), recipient, url))
+    return replace(
+        message,
+        recipient=recipient,
+        sender=_stripped(route.text("sender")) or message.sender,
+        storage_url=url,
+        domain=route_domain(route.text("domain"), recipient, url),
+    )
 
 
 def _envelope_recipient(route: RouteFields) -> str | None:
@@ -202,8 +208,9 @@ def _first_values(*sources: Sequence[tuple[str, str]]) -> dict[str, str]:
     return first
 
 
-def _header_fields(headers: Mapping[str, str], from_field: str | None = None,
-                   subject_field: str | None = None) -> _HeaderFields:
+def _header_fields(
+    headers: Mapping[str, str], from_field: str | None = None, subject_field: str | None = None
+) -> _HeaderFields:
     """What the headers say; Mailgun's own `from`/`subject` fields win over the header values."""
     from_name, from_address = _author(from_field or headers.get("from"))
     return _HeaderFields(

@@ -23,11 +23,30 @@ from workers.inbound_text import (
 
 # Fields Mailgun itself sets on route POSTs and stored messages. Anything else shaped like a header name is a
 # MIME header of the message ("every MIME header as its own field").
-MAILGUN_FIELDS = frozenset({
-    "recipient", "recipients", "sender", "from", "subject", "domain", "body-plain", "body-html",
-    "stripped-text", "stripped-html", "stripped-signature", "attachment-count", "message-headers",
-    "content-id-map", "timestamp", "token", "signature", "message-url", "attachments", "body-mime",
-})
+MAILGUN_FIELDS = frozenset(
+    {
+        "recipient",
+        "recipients",
+        "sender",
+        "from",
+        "subject",
+        "domain",
+        "body-plain",
+        "body-html",
+        "stripped-text",
+        "stripped-html",
+        "stripped-signature",
+        "attachment-count",
+        "message-headers",
+        "content-id-map",
+        "timestamp",
+        "token",
+        "signature",
+        "message-url",
+        "attachments",
+        "body-mime",
+    }
+)
 _HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 ftext: printable ASCII except ":"
 _ATTACHMENT_FIELD = re.compile(r"attachment-([0-9]{1,9})", re.ASCII)
 _STORAGE_DOMAIN = re.compile(r"/domains/([^/?#]+)/messages/")
@@ -64,8 +83,11 @@ class RouteFields:
 
 
 def _is_header_field(name: str) -> bool:
-    return (name not in MAILGUN_FIELDS and _HEADER_NAME.fullmatch(name) is not None
-            and _ATTACHMENT_FIELD.fullmatch(name) is None)
+    return (
+        name not in MAILGUN_FIELDS
+        and _HEADER_NAME.fullmatch(name) is not None
+        and _ATTACHMENT_FIELD.fullmatch(name) is None
+    )
 
 
 def loads(text: str) -> object:
@@ -144,9 +166,14 @@ def uploaded_attachments(files: Sequence[UploadedPart], cids: Mapping[str, str])
 
 def _uploaded(part: UploadedPart, cid: str | None) -> InboundAttachment:
     content = bytes(part.content)
-    return InboundAttachment(filename=sanitize_filename(part.filename),
-                             content_type=content_type(part.content_type), size=len(content), content=content,
-                             inline=cid is not None, content_id=cid)
+    return InboundAttachment(
+        filename=sanitize_filename(part.filename),
+        content_type=content_type(part.content_type),
+        size=len(content),
+        content=content,
+        inline=cid is not None,
+        content_id=cid,
+    )
 
 
 def stored_attachments(value: object, cids: Mapping[str, str]) -> list[dict[str, Any]]:

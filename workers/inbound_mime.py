@@ -147,5 +147,11 @@ def _attachment(
     part: Message, ctype: str, disposition: str | None, filename: str | None
 ) -> InboundAttachment:
     content = payload_bytes(part)
-    return InboundAttachment(filename=filename, content_type=ctype, size=len(content), content=content,
-                             inline=disposition == "inline", content_id=_content_id(part))
+    return InboundAttachment(
+        filename=filename,
+        content_type=ctype,
+        size=len(content),
+        content=content,
+        inline=disposition == "inline",
+        content_id=_content_id(part),
+    )

@@ -68,9 +68,22 @@ class InboundMessage:
 
     def is_empty(self) -> bool:
         """True when nothing was received at all, not even an envelope."""
-        carried = (self.recipient, self.sender, self.headers, self.body_text, self.body_html,
-                   self.stripped_text, self.stripped_html, self.attachments, self.stored_attachments,
-                   self.raw_mime, self.storage_url, self.from_address, self.subject, self.message_id)
+        carried = (
+            self.recipient,
+            self.sender,
+            self.headers,
+            self.body_text,
+            self.body_html,
+            self.stripped_text,
+            self.stripped_html,
+            self.attachments,
+            self.stored_attachments,
+            self.raw_mime,
+            self.storage_url,
+            self.from_address,
+            self.subject,
+            self.message_id,
+        )
         return not any(value for value in carried)
 
 
@@ -104,5 +117,10 @@ def _canonical(message: InboundMessage) -> bytes:
 
 
 def _attachment_digest(attachment: InboundAttachment) -> list[object]:
-    return [attachment.filename, attachment.content_type, attachment.inline, attachment.content_id,
-            hashlib.sha256(attachment.content).hexdigest()]
+    return [
+        attachment.filename,
+        attachment.content_type,
+        attachment.inline,
+        attachment.content_id,
+        hashlib.sha256(attachment.content).hexdigest(),
+    ]

@@ -32,13 +32,15 @@ bp.add_url_rule("/messages/<path:message_id>/events", view_func=events.message_t
 bp.add_url_rule("/recipients/<path:address>", view_func=recipients.recipient_summary, methods=["GET"])
 bp.add_url_rule("/stats", view_func=stats.event_stats, methods=["GET"])
 bp.add_url_rule("/dead-letters", view_func=dead_letters.list_dead_letters, methods=["GET"])
-bp.add_url_rule("/dead-letters/<letter_id>/replay", view_func=dead_letters.replay_dead_letter,
-                methods=["POST"])
+bp.add_url_rule(
+    "/dead-letters/<letter_id>/replay", view_func=dead_letters.replay_dead_letter, methods=["POST"]
+)
 bp.add_url_rule("/inbound", view_func=inbound.list_inbound, methods=["GET"])
 bp.add_url_rule("/inbound/<message_id>", view_func=inbound.get_inbound, methods=["GET"])
 bp.add_url_rule("/inbound/<message_id>/raw", view_func=inbound.get_inbound_raw, methods=["GET"])
-bp.add_url_rule("/inbound/<message_id>/attachments/<n>", view_func=inbound.get_inbound_attachment,
-                methods=["GET"])
+bp.add_url_rule(
+    "/inbound/<message_id>/attachments/<n>", view_func=inbound.get_inbound_attachment, methods=["GET"]
+)
 bp.add_url_rule("/suppressions", view_func=suppressions.list_suppressions, methods=["GET"])
 bp.add_url_rule("/sync-actions", view_func=sync_actions.list_sync_actions, methods=["GET"])
 bp.add_url_rule("/sync-actions/<action_id>/retry", view_func=sync_actions.retry_sync_action, methods=["POST"])
@@ -61,8 +63,9 @@ def store_unavailable(exc: SQLAlchemyError) -> Response:
     # The exception type and the endpoint only: a driver message can quote the statement and its parameters,
     # and the path can hold an address.
     log.error("api: database error %s in %s", type(exc).__name__, request.endpoint)
-    return error_response(503, "store_unavailable", "storage is unavailable, retry later",
-                          {"Retry-After": RETRY_AFTER_SECONDS})
+    return error_response(
+        503, "store_unavailable", "storage is unavailable, retry later", {"Retry-After": RETRY_AFTER_SECONDS}
+    )
 
 
 @bp.app_errorhandler(404)
@@ -77,8 +80,12 @@ def routing_error(exc: HTTPException) -> Response | HTTPException:
         return api_error(refused)
     if isinstance(exc, MethodNotAllowed):
         allowed = ", ".join(exc.valid_methods or ())
-        return error_response(405, "method_not_allowed", f"{request.method} is not allowed here",
-                              {"Allow": allowed} if allowed else None)
+        return error_response(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed here",
+            {"Allow": allowed} if allowed else None,
+        )
     return error_response(404, "not_found", "no such endpoint")
 
 

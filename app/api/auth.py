@@ -42,8 +42,9 @@ def token_is_valid(token: str | None, tokens: Iterable[str]) -> bool:
 
 def check_authorization(authorization: str | None, tokens: Iterable[str]) -> None:
     if not token_is_valid(presented_token(authorization), tokens):
-        raise ApiError(401, "unauthorized",
-                       "a valid API token is required (Bearer, or Basic with user 'api')")
+        raise ApiError(
+            401, "unauthorized", "a valid API token is required (Bearer, or Basic with user 'api')"
+        )
 
 
 def _basic_password(credentials: str) -> str | None:

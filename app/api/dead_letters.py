@@ -21,9 +21,19 @@ from app.services import services
 
 inbox = InboxRow.__table__
 LISTING = "dead-letters"
-COLUMNS = (inbox.c.id, inbox.c.status, inbox.c.kind, inbox.c.route, inbox.c.received_at, inbox.c.error,
-           inbox.c.attempts, inbox.c.region_hint, inbox.c.domain_hint, inbox.c.content_type,
-           func.length(inbox.c.body).label("size"))
+COLUMNS = (
+    inbox.c.id,
+    inbox.c.status,
+    inbox.c.kind,
+    inbox.c.route,
+    inbox.c.received_at,
+    inbox.c.error,
+    inbox.c.attempts,
+    inbox.c.region_hint,
+    inbox.c.domain_hint,
+    inbox.c.content_type,
+    func.length(inbox.c.body).label("size"),
+)
 
 
 def list_dead_letters() -> Response:
@@ -45,8 +55,11 @@ def replay_dead_letter(letter_id: str) -> Response:
     row_id = path_id(letter_id, "dead letter")
     with services().engine.begin() as connection:
         # The status check is in the UPDATE itself, so two concurrent replays flip the row once.
-        replay = (update(InboxRow).where(inbox.c.id == row_id, inbox.c.status == "dead")
-                  .values(status="pending", error=None))
+        replay = (
+            update(InboxRow)
+            .where(inbox.c.id == row_id, inbox.c.status == "dead")
+            .values(status="pending", error=None)
+        )
         flipped = connection.execute(replay).rowcount
         row = connection.execute(select(*COLUMNS).where(inbox.c.id == row_id)).mappings().first()
     if row is None:

@@ -28,8 +28,19 @@ events = Event.__table__
 # The raw payload is for the single-event view only; inbox_id is plumbing, not part of an event.
 ITEM_COLUMNS = [column for column in events.c if column.name not in ("payload", "inbox_id")]
 TIME_FIELDS = ("occurred_at", "received_at")
-LIST_PARAMS = ("recipient", "domain", "region", "type", "event", "message_id", "tag", "since", "until",
-               "limit", "cursor")
+LIST_PARAMS = (
+    "recipient",
+    "domain",
+    "region",
+    "type",
+    "event",
+    "message_id",
+    "tag",
+    "since",
+    "until",
+    "limit",
+    "cursor",
+)
 TIMELINE_PARAMS = ("since", "until", "limit", "cursor")
 NEWEST_FIRST = "events"
 OLDEST_FIRST = "timeline"
@@ -89,15 +100,19 @@ def tag_condition(tag: str, dialect: str) -> ColumnElement[bool]:
 
 
 def keyset_query(
-    conditions: Sequence[ColumnElement[bool]], after: tuple[datetime, int] | None, limit: int, *,
+    conditions: Sequence[ColumnElement[bool]],
+    after: tuple[datetime, int] | None,
+    limit: int,
+    *,
     newest_first: bool,
 ) -> Select[Any]:
     query = select(*ITEM_COLUMNS).where(*conditions)
     if after is not None:
         key = tuple_(events.c.occurred_at, events.c.id)
         # Typed binds: SQLite compares the stored text form, which only UTCDateTime knows how to write.
-        position = tuple_(bindparam("after_at", after[0], type_=UTCDateTime()),
-                          bindparam("after_id", after[1], type_=BigId))
+        position = tuple_(
+            bindparam("after_at", after[0], type_=UTCDateTime()), bindparam("after_id", after[1], type_=BigId)
+        )
         query = query.where(key < position if newest_first else key > position)
     if newest_first:
         return query.order_by(events.c.occurred_at.desc(), events.c.id.desc()).limit(limit)
@@ -110,8 +125,9 @@ def _page(args: Args, conditions: list[ColumnElement[bool]], listing: str) -> di
     query = keyset_query(conditions, after, limit + 1, newest_first=listing == NEWEST_FIRST)
     with services().engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
-    rows, next_cursor = page_of(fetched, limit,
-                                lambda row: encode_time_cursor(listing, row["occurred_at"], row["id"]))
+    rows, next_cursor = page_of(
+        fetched, limit, lambda row: encode_time_cursor(listing, row["occurred_at"], row["id"])
+    )
     return {"items": [event_item(row) for row in rows], "next_cursor": next_cursor}
 
 

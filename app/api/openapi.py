@@ -20,8 +20,10 @@ from app.models.inbox import KINDS, STATUSES
 from app.regions import REGIONS
 
 Schema = dict[str, Any]
-TIME_IN = ("RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "
-           "(Fri, 31 Jan 2025 12:00:00 +0000) or epoch seconds (1738324800).")
+TIME_IN = (
+    "RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "
+    "(Fri, 31 Jan 2025 12:00:00 +0000) or epoch seconds (1738324800)."
+)
 
 
 def openapi_document() -> Response:
@@ -37,56 +39,141 @@ def document() -> dict[str, Any]:
             "title": "mailhook internal API",
             "version": "1",
             "description": "Normalized Mailgun events, per-recipient summaries, stats, dead letters and "
-                           "inbound mail.",
+            "inbound mail.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"basic": []}],
         "paths": _paths(),
-        "components": {"securitySchemes": _security_schemes(), "schemas": _schemas(),
-                       "parameters": _parameters(), "responses": _responses()},
+        "components": {
+            "securitySchemes": _security_schemes(),
+            "schemas": _schemas(),
+            "parameters": _parameters(),
+            "responses": _responses(),
+        },
     }
 
 
 def _paths() -> dict[str, Any]:
     lists = ["limit", "cursor"]
     return {
-        "/events": {"get": _get("listEvents", "Events, newest first.", "EventPage",
-                                ["recipient", "domain", "region", "type", "event", "message_id", "tag",
-                                 "since", "until", *lists])},
-        "/events/{id}": {"get": _get("getEvent", "One event with its raw payload.", "EventDetail",
-                                     [_path_param("id", "The event's id.")], not_found=True)},
-        "/messages/{message_id}/events": {"get": _get(
-            "messageTimeline", "One message's events, oldest first.", "EventPage",
-            [_path_param("message_id", "The Message-Id, angle brackets optional."), "since", "until",
-             *lists])},
-        "/recipients/{address}": {"get": _get(
-            "recipientSummary", "Counts and the latest event per type for one address (case-insensitive).",
-            "RecipientSummary", [_path_param("address", "The recipient's email address.")], not_found=True)},
-        "/stats": {"get": _get("eventStats", "Event counts per type per UTC hour or day.", "Stats",
-                               ["domain", "region", "since", "until", "interval"])},
-        "/dead-letters": {"get": _get(
-            "listDeadLetters", "Inbox rows that could not be processed, newest first.", "DeadLetterPage",
-            lists)},
+        "/events": {
+            "get": _get(
+                "listEvents",
+                "Events, newest first.",
+                "EventPage",
+                [
+                    "recipient",
+                    "domain",
+                    "region",
+                    "type",
+                    "event",
+                    "message_id",
+                    "tag",
+                    "since",
+                    "until",
+                    *lists,
+                ],
+            )
+        },
+        "/events/{id}": {
+            "get": _get(
+                "getEvent",
+                "One event with its raw payload.",
+                "EventDetail",
+                [_path_param("id", "The event's id.")],
+                not_found=True,
+            )
+        },
+        "/messages/{message_id}/events": {
+            "get": _get(
+                "messageTimeline",
+                "One message's events, oldest first.",
+                "EventPage",
+                [
+                    _path_param("message_id", "The Message-Id, angle brackets optional."),
+                    "since",
+                    "until",
+                    *lists,
+                ],
+            )
+        },
+        "/recipients/{address}": {
+            "get": _get(
+                "recipientSummary",
+                "Counts and the latest event per type for one address (case-insensitive).",
+                "RecipientSummary",
+                [_path_param("address", "The recipient's email address.")],
+                not_found=True,
+            )
+        },
+        "/stats": {
+            "get": _get(
+                "eventStats",
+                "Event counts per type per UTC hour or day.",
+                "Stats",
+                ["domain", "region", "since", "until", "interval"],
+            )
+        },
+        "/dead-letters": {
+            "get": _get(
+                "listDeadLetters",
+                "Inbox rows that could not be processed, newest first.",
+                "DeadLetterPage",
+                lists,
+            )
+        },
         "/dead-letters/{id}/replay": {"post": _replay()},
-        "/inbound": {"get": _get(
-            "listInbound", "Inbound messages, newest first by received_at.", "InboundPage",
-            ["recipient", _query("sender", "Envelope sender, case-insensitive."),
-             _query("since", f"Inclusive lower bound on received_at: {TIME_IN}"),
-             _query("until", f"Exclusive upper bound on received_at: {TIME_IN}"), *lists])},
-        "/inbound/{id}": {"get": _get("getInbound", "One inbound message: headers, bodies, attachment list.",
-                                      "InboundDetail", [_path_param("id", "The message's id.")],
-                                      not_found=True)},
-        "/inbound/{id}/raw": {"get": _download(
-            "getInboundRaw", "The raw MIME as Mailgun sent it (404 no_raw_mime when it sent parsed parts).",
-            "message/rfc822", [_path_param("id", "The message's id.")])},
-        "/inbound/{id}/attachments/{n}": {"get": _download(
-            "getInboundAttachment", "One attachment's content, in its own content type, as an attachment "
-            "(nosniff, sandboxed). 404 content_not_kept when it was over MAILHOOK_ATTACHMENT_MAX_BYTES.",
-            "*/*", [_path_param("id", "The message's id."),
-                    _path_param("n", "The attachment's number, from 1.")])},
+        "/inbound": {
+            "get": _get(
+                "listInbound",
+                "Inbound messages, newest first by received_at.",
+                "InboundPage",
+                [
+                    "recipient",
+                    _query("sender", "Envelope sender, case-insensitive."),
+                    _query("since", f"Inclusive lower bound on received_at: {TIME_IN}"),
+                    _query("until", f"Exclusive upper bound on received_at: {TIME_IN}"),
+                    *lists,
+                ],
+            )
+        },
+        "/inbound/{id}": {
+            "get": _get(
+                "getInbound",
+                "One inbound message: headers, bodies, attachment list.",
+                "InboundDetail",
+                [_path_param("id", "The message's id.")],
+                not_found=True,
+            )
+        },
+        "/inbound/{id}/raw": {
+            "get": _download(
+                "getInboundRaw",
+                "The raw MIME as Mailgun sent it (404 no_raw_mime when it sent parsed parts).",
+                "message/rfc822",
+                [_path_param("id", "The message's id.")],
+            )
+        },
+        "/inbound/{id}/attachments/{n}": {
+            "get": _download(
+                "getInboundAttachment",
+                "One attachment's content, in its own content type, as an attachment "
+                "(nosniff, sandboxed). 404 content_not_kept when it was over MAILHOOK_ATTACHMENT_MAX_BYTES.",
+                "*/*",
+                [
+                    _path_param("id", "The message's id."),
+                    _path_param("n", "The attachment's number, from 1."),
+                ],
+            )
+        },
         **sync_docs.paths(),
-        "/openapi.json": {"get": {"operationId": "openapiDocument", "summary": "This document.",
-                                  "responses": {"200": _json_body({"type": "object"}), **_errors()}}},
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapiDocument",
+                "summary": "This document.",
+                "responses": {"200": _json_body({"type": "object"}), **_errors()},
+            }
+        },
     }
 
 
@@ -103,26 +190,42 @@ def _replay() -> Schema:
         "operationId": "replayDeadLetter",
         "summary": "Put a dead letter back to pending (error cleared) and wake the drain worker.",
         "parameters": [_path_param("id", "The inbox row's id.")],
-        "responses": {"200": _json_body(_ref("DeadLetter")), **_errors(),
-                      "404": {"$ref": "#/components/responses/NotFound"},
-                      "409": {"$ref": "#/components/responses/Conflict"}},
+        "responses": {
+            "200": _json_body(_ref("DeadLetter")),
+            **_errors(),
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"},
+        },
     }
 
 
 def _download(operation: str, summary: str, media_type: str, parameters: list[Any]) -> Schema:
     # OpenAPI 3.1 describes a binary body by its media type alone: no schema, the bytes are as they are.
     content: Schema = {media_type: {}}
-    headers = {name: {"schema": {"type": "string"}, "description": text} for name, text in (
-        ("Content-Disposition", "Always `attachment`, with the file name."),
-        ("X-Content-Type-Options", "Always `nosniff`."))}
-    return {"operationId": operation, "summary": summary, "parameters": parameters,
-            "responses": {"200": {"description": "OK", "headers": headers, "content": content}, **_errors(),
-                          "404": {"$ref": "#/components/responses/NotFound"}}}
+    headers = {
+        name: {"schema": {"type": "string"}, "description": text}
+        for name, text in (
+            ("Content-Disposition", "Always `attachment`, with the file name."),
+            ("X-Content-Type-Options", "Always `nosniff`."),
+        )
+    }
+    return {
+        "operationId": operation,
+        "summary": summary,
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "OK", "headers": headers, "content": content},
+            **_errors(),
+            "404": {"$ref": "#/components/responses/NotFound"},
+        },
+    }
 
 
 def _errors() -> dict[str, Any]:
-    return {code: {"$ref": f"#/components/responses/{name}"}
-            for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("default", "ServerError"))}
+    return {
+        code: {"$ref": f"#/components/responses/{name}"}
+        for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("default", "ServerError"))
+    }
 
 
 def _security_schemes() -> dict[str, Any]:
@@ -138,19 +241,35 @@ def _schemas() -> dict[str, Any]:
         "Event": _object(_event_properties()),
         "EventDetail": _object({**_event_properties(), "payload": {"type": "object"}}),
         "EventPage": _page("Event"),
-        "RecipientSummary": _object({
-            "address": {"type": "string"},
-            "total": {"type": "integer", "minimum": 1},
-            "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
-            "last": {"type": "object", "additionalProperties": _ref("Event")},
-            **sync_docs.recipient_properties(),
-        }),
-        "Stats": _object({
-            "interval": {"enum": ["hour", "day"]}, "since": _time_out(), "until": _time_out(),
-            "buckets": {"type": "array", "items": _object({
-                "start": _time_out(), "total": {"type": "integer", "minimum": 0},
-                "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}})},
-        }),
+        "RecipientSummary": _object(
+            {
+                "address": {"type": "string"},
+                "total": {"type": "integer", "minimum": 1},
+                "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+                "last": {"type": "object", "additionalProperties": _ref("Event")},
+                **sync_docs.recipient_properties(),
+            }
+        ),
+        "Stats": _object(
+            {
+                "interval": {"enum": ["hour", "day"]},
+                "since": _time_out(),
+                "until": _time_out(),
+                "buckets": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "start": _time_out(),
+                            "total": {"type": "integer", "minimum": 0},
+                            "counts": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer", "minimum": 1},
+                            },
+                        }
+                    ),
+                },
+            }
+        ),
         "DeadLetter": _object(_dead_letter_properties()),
         "DeadLetterPage": _page("DeadLetter"),
         "InboundSummary": _object(_inbound_properties()),
@@ -164,25 +283,43 @@ def _schemas() -> dict[str, Any]:
 def _event_properties() -> dict[str, Any]:
     text, nullable_text, nullable_object = {"type": "string"}, _nullable("string"), _nullable("object")
     return {
-        "id": {"type": "integer"}, "mailgun_event_id": text,
-        "occurred_at": _time_out(), "received_at": _time_out(),
-        "event": text, "severity": nullable_text,
-        "type": {"enum": list(TYPES)}, "region": {"enum": list(REGIONS)},
-        "domain": nullable_text, "recipient": nullable_text, "message_id": nullable_text,
-        "tags": {"type": "array", "items": {"type": "string"}}, "user_variables": {"type": "object"},
-        "reason": nullable_text, "delivery_status": nullable_object,
-        "url": nullable_text, "ip": nullable_text,
-        "client_info": nullable_object, "geolocation": nullable_object, "mailing_list": nullable_object,
-        "storage_url": nullable_text, "source": {"enum": list(SOURCES)},
+        "id": {"type": "integer"},
+        "mailgun_event_id": text,
+        "occurred_at": _time_out(),
+        "received_at": _time_out(),
+        "event": text,
+        "severity": nullable_text,
+        "type": {"enum": list(TYPES)},
+        "region": {"enum": list(REGIONS)},
+        "domain": nullable_text,
+        "recipient": nullable_text,
+        "message_id": nullable_text,
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "user_variables": {"type": "object"},
+        "reason": nullable_text,
+        "delivery_status": nullable_object,
+        "url": nullable_text,
+        "ip": nullable_text,
+        "client_info": nullable_object,
+        "geolocation": nullable_object,
+        "mailing_list": nullable_object,
+        "storage_url": nullable_text,
+        "source": {"enum": list(SOURCES)},
     }
 
 
 def _dead_letter_properties() -> dict[str, Any]:
     return {
-        "id": {"type": "integer"}, "status": {"enum": list(STATUSES)}, "kind": {"enum": list(KINDS)},
-        "route": {"type": "string"}, "received_at": _time_out(), "error": _nullable("string"),
-        "attempts": {"type": "integer", "minimum": 0}, "region_hint": _nullable("string"),
-        "domain_hint": _nullable("string"), "content_type": {"type": "string"},
+        "id": {"type": "integer"},
+        "status": {"enum": list(STATUSES)},
+        "kind": {"enum": list(KINDS)},
+        "route": {"type": "string"},
+        "received_at": _time_out(),
+        "error": _nullable("string"),
+        "attempts": {"type": "integer", "minimum": 0},
+        "region_hint": _nullable("string"),
+        "domain_hint": _nullable("string"),
+        "content_type": {"type": "string"},
         "size": {"type": "integer", "minimum": 0, "description": "The body's size in bytes; never the body."},
     }
 
@@ -190,29 +327,52 @@ def _dead_letter_properties() -> dict[str, Any]:
 def _inbound_properties() -> dict[str, Any]:
     nullable_text = _nullable("string")
     return {
-        "id": {"type": "integer"}, "received_at": _time_out(), "region": {"enum": [*REGIONS, None]},
-        "domain": nullable_text, "recipient": nullable_text, "sender": nullable_text,
-        "from_name": nullable_text, "from_address": nullable_text, "subject": nullable_text,
+        "id": {"type": "integer"},
+        "received_at": _time_out(),
+        "region": {"enum": [*REGIONS, None]},
+        "domain": nullable_text,
+        "recipient": nullable_text,
+        "sender": nullable_text,
+        "from_name": nullable_text,
+        "from_address": nullable_text,
+        "subject": nullable_text,
         "date": {**_time_out(), "type": ["string", "null"], "description": "The Date header, in UTC."},
         "message_id": nullable_text,
-        "fetch_status": {"enum": [*FETCH_STATUSES, None],
-                         "description": "store() notifications only: the stored message's fetch."},
+        "fetch_status": {
+            "enum": [*FETCH_STATUSES, None],
+            "description": "store() notifications only: the stored message's fetch.",
+        },
     }
 
 
 def _inbound_detail_properties() -> dict[str, Any]:
     nullable_text, texts = _nullable("string"), {"type": "array", "items": {"type": "string"}}
     return {
-        "to": texts, "cc": texts, "in_reply_to": nullable_text, "references": texts,
-        "headers": {"type": "array", "items": {"type": "array", "items": {"type": "string"},
-                                               "minItems": 2, "maxItems": 2}},
-        "body_text": nullable_text, "body_html": nullable_text, "stripped_text": nullable_text,
-        "stripped_html": nullable_text, "stripped_signature": nullable_text,
-        "spam_flag": _nullable("boolean"), "spam_score": _nullable("number"), "storage_url": nullable_text,
-        "stored_attachments": {"type": "array", "items": {"type": "object"},
-                               "description": "The attachments a store() notification listed (URLs)."},
-        "content_hash": nullable_text, "fetch_attempts": {"type": "integer", "minimum": 0},
-        "fetch_error": nullable_text, "fetched_at": {**_time_out(), "type": ["string", "null"]},
+        "to": texts,
+        "cc": texts,
+        "in_reply_to": nullable_text,
+        "references": texts,
+        "headers": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        },
+        "body_text": nullable_text,
+        "body_html": nullable_text,
+        "stripped_text": nullable_text,
+        "stripped_html": nullable_text,
+        "stripped_signature": nullable_text,
+        "spam_flag": _nullable("boolean"),
+        "spam_score": _nullable("number"),
+        "storage_url": nullable_text,
+        "stored_attachments": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "The attachments a store() notification listed (URLs).",
+        },
+        "content_hash": nullable_text,
+        "fetch_attempts": {"type": "integer", "minimum": 0},
+        "fetch_error": nullable_text,
+        "fetched_at": {**_time_out(), "type": ["string", "null"]},
         "raw_size": {"type": ["integer", "null"], "description": "Bytes of raw MIME kept; null when none."},
         "attachments": {"type": "array", "items": _ref("InboundAttachment")},
     }
@@ -220,23 +380,40 @@ def _inbound_detail_properties() -> dict[str, Any]:
 
 def _attachment_properties() -> dict[str, Any]:
     return {
-        "n": {"type": "integer", "minimum": 1}, "filename": _nullable("string"),
-        "content_type": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
-        "inline": {"type": "boolean"}, "content_id": _nullable("string"), "sha256": {"type": "string"},
-        "content_kept": {"type": "boolean", "description": "False when the attachment was over "
-                         "MAILHOOK_ATTACHMENT_MAX_BYTES: only its metadata and sha256 were kept."},
+        "n": {"type": "integer", "minimum": 1},
+        "filename": _nullable("string"),
+        "content_type": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0},
+        "inline": {"type": "boolean"},
+        "content_id": _nullable("string"),
+        "sha256": {"type": "string"},
+        "content_kept": {
+            "type": "boolean",
+            "description": "False when the attachment was over "
+            "MAILHOOK_ATTACHMENT_MAX_BYTES: only its metadata and sha256 were kept.",
+        },
     }
 
 
 def _query(name: str, description: str) -> Schema:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": "string"}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
 
 
 def _parameters() -> dict[str, Any]:
     def query(name: str, description: str, **schema: Any) -> Schema:
-        return {"name": name, "in": "query", "required": False, "description": description,
-                "schema": {"type": "string", **schema}}
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": {"type": "string", **schema},
+        }
 
     return {
         "recipient": query("recipient", "Recipient address, case-insensitive."),
@@ -249,13 +426,19 @@ def _parameters() -> dict[str, Any]:
         "tag": query("tag", "Events whose tags include this one."),
         "since": query("since", f"Inclusive lower bound on occurred_at: {TIME_IN}"),
         "until": query("until", f"Exclusive upper bound on occurred_at: {TIME_IN}"),
-        "interval": query("interval", "Bucket size, hour or day (default day), case-insensitive. Range "
-                                      "defaults: 24 h for hour, 30 days for day; at most 31 days for hour, "
-                                      "366 days for day."),
-        "limit": {"name": "limit", "in": "query", "required": False,
-                  "description": f"Page size, default {DEFAULT_LIMIT}.",
-                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                             "default": DEFAULT_LIMIT}},
+        "interval": query(
+            "interval",
+            "Bucket size, hour or day (default day), case-insensitive. Range "
+            "defaults: 24 h for hour, 30 days for day; at most 31 days for hour, "
+            "366 days for day.",
+        ),
+        "limit": {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"Page size, default {DEFAULT_LIMIT}.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        },
         "cursor": query("cursor", "The next_cursor of the previous page."),
     }
 
@@ -276,8 +459,12 @@ def _page(item: str) -> Schema:
 
 
 def _object(properties: dict[str, Any]) -> Schema:
-    return {"type": "object", "properties": properties, "required": list(properties),
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
 
 def _json_body(schema: Schema) -> Schema:
@@ -285,8 +472,13 @@ def _json_body(schema: Schema) -> Schema:
 
 
 def _path_param(name: str, description: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string"}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
 
 
 def _nullable(kind: str) -> Schema:

@@ -31,13 +31,15 @@ def recipient_summary(address: str) -> Response:
     if not rows:
         raise not_found("recipient")
     rows = sorted(rows, key=lambda row: _type_order(row["type"]))
-    return jsonify({
-        "address": address,
-        "total": sum(row["type_count"] for row in rows),
-        "counts": {row["type"]: row["type_count"] for row in rows},
-        "last": {row["type"]: event_item(row) for row in rows},
-        **sync,
-    })
+    return jsonify(
+        {
+            "address": address,
+            "total": sum(row["type_count"] for row in rows),
+            "counts": {row["type"]: row["type_count"] for row in rows},
+            "last": {row["type"]: event_item(row) for row in rows},
+            **sync,
+        }
+    )
 
 
 def latest_per_type(address: str) -> Select[Any]:

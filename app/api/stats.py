@@ -72,8 +72,10 @@ def stats_range(
     if start > end:
         raise bad_parameter("since", "is after 'until' (which defaults to now)")
     if end - start > MAX_SPANS[interval]:
-        raise bad_parameter("since", f"is too far before 'until': at most {MAX_SPANS[interval].days} days "
-                                     f"with interval={interval}")
+        raise bad_parameter(
+            "since",
+            f"is too far before 'until': at most {MAX_SPANS[interval].days} days with interval={interval}",
+        )
     return StatsRange(interval, floor_to(start, interval), end)
 
 
@@ -90,9 +92,8 @@ def counts_query(span: StatsRange, filters: list[ColumnElement[bool]], dialect: 
         .where(events.c.occurred_at >= span.start, events.c.occurred_at < span.end, *filters)
         .subquery()
     )
-    return (
-        select(bucketed.c.bucket, bucketed.c.type, func.count())
-        .group_by(bucketed.c.bucket, bucketed.c.type)
+    return select(bucketed.c.bucket, bucketed.c.type, func.count()).group_by(
+        bucketed.c.bucket, bucketed.c.type
     )
 
 
@@ -105,8 +106,11 @@ def stats_document(span: StatsRange, counts: list[tuple[datetime, str, int]]) ->
         "since": format_time(span.start),
         "until": format_time(span.end),
         "buckets": [
-            {"start": format_time(start), "total": sum(per_bucket[start].values()),
-             "counts": dict(sorted(per_bucket[start].items()))}
+            {
+                "start": format_time(start),
+                "total": sum(per_bucket[start].values()),
+                "counts": dict(sorted(per_bucket[start].items())),
+            }
             for start in span.bucket_starts()
         ],
     }

@@ -7,5 +7,16 @@ from app.models.inbox import InboxRow
 from app.models.polling import PollCursor
 from app.models.sync import ListMember, MailingList, Suppression, SyncAction, SyncPause
 
-__all__ = ["Base", "Event", "InboundAttachmentRow", "InboundMessageRow", "InboxRow", "ListMember",
-           "MailingList", "PollCursor", "Suppression", "SyncAction", "SyncPause"]
+__all__ = [
+    "Base",
+    "Event",
+    "InboundAttachmentRow",
+    "InboundMessageRow",
+    "InboxRow",
+    "ListMember",
+    "MailingList",
+    "PollCursor",
+    "Suppression",
+    "SyncAction",
+    "SyncPause",
+]

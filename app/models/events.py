@@ -61,6 +61,6 @@ class Event(Base):
         Index("ix_events_recipient_occurred_at", "recipient", "occurred_at", "id"),
         Index("ix_events_message_id_occurred_at", "message_id", "occurred_at", "id"),
         Index("ix_events_domain_occurred_at", "domain", "occurred_at", "id"),
-        # The tag filter on Postgres (`tags @> '["x"]'`); on SQLite a plain index nobody uses, kept for symmetry.
+        # The tag filter on Postgres (`tags @> '["x"]'`); on SQLite a plain index nobody uses.
         Index("ix_events_tags", "tags", postgresql_using="gin", postgresql_ops={"tags": "jsonb_path_ops"}),
     )

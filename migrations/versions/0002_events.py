@@ -56,7 +56,11 @@ def upgrade() -> None:
     op.create_index("ix_events_message_id_occurred_at", "events", ["message_id", "occurred_at", "id"])
     op.create_index("ix_events_domain_occurred_at", "events", ["domain", "occurred_at", "id"])
     op.create_index(
-        "ix_events_tags", "events", ["tags"], postgresql_using="gin", postgresql_ops={"tags": "jsonb_path_ops"}
+        "ix_events_tags",
+        "events",
+        ["tags"],
+        postgresql_using="gin",
+        postgresql_ops={"tags": "jsonb_path_ops"},
     )
 
 

@@ -157,5 +157,6 @@ def add_inbox_row(engine: Engine, **overrides: Any) -> int:
 def inbox_status(engine: Engine, row_id: int) -> tuple[str, str | None]:
     with engine.connect() as connection:
         status, error = connection.execute(
-            select(InboxRow.status, InboxRow.error).where(InboxRow.id == row_id)).one()
+            select(InboxRow.status, InboxRow.error).where(InboxRow.id == row_id)
+        ).one()
     return status, error

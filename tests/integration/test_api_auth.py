@@ -34,8 +34,15 @@ def assert_refused(response: object) -> None:
         basic("api", "wrong-token"),
         {"Authorization": "Basic not-base64!"},
     ],
-    ids=["none", "wrong-bearer", "longer-bearer", "other-scheme", "basic-other-user", "basic-wrong",
-         "basic-junk"],
+    ids=[
+        "none",
+        "wrong-bearer",
+        "longer-bearer",
+        "other-scheme",
+        "basic-other-user",
+        "basic-wrong",
+        "basic-junk",
+    ],
 )
 def test_refused_without_a_valid_token(api: Api, engine: Engine, headers: dict[str, str] | None) -> None:
     add_event(engine)
@@ -63,10 +70,16 @@ def test_no_configured_tokens_means_no_access(db_url: str, settings_for) -> None
         assert client.get("/api/v1/events", headers=headers).status_code == 401
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/stats"), ("GET", "/events/1"), ("GET", "/openapi.json"), ("POST", "/dead-letters/1/replay"),
-    ("GET", "/no-such-endpoint"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/stats"),
+        ("GET", "/events/1"),
+        ("GET", "/openapi.json"),
+        ("POST", "/dead-letters/1/replay"),
+        ("GET", "/no-such-endpoint"),
+    ],
+)
 def test_every_endpoint_is_guarded(app: Flask, method: str, path: str) -> None:
     response = app.test_client().open(f"/api/v1{path}", method=method)
     assert response.status_code == 401

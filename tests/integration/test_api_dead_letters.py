@@ -40,8 +40,9 @@ def test_dead_letters_page_by_id(api: Api, engine: Engine) -> None:
     assert api.get("/dead-letters", cursor="e30").status_code == 400
 
 
-def test_replay_flips_the_row_to_pending_and_pokes_the_waker(api: Api, engine: Engine,
-                                                            waker: RecordingWaker) -> None:
+def test_replay_flips_the_row_to_pending_and_pokes_the_waker(
+    api: Api, engine: Engine, waker: RecordingWaker
+) -> None:
     row_id = add_inbox_row(engine)
     response = api.post(f"/dead-letters/{row_id}/replay")
     assert response.status_code == 200
@@ -75,8 +76,9 @@ def test_replaying_an_unknown_row_is_404(api: Api, engine: Engine, waker: Record
 
 def test_replay_is_post_only(api: Api, engine: Engine) -> None:
     row_id = add_inbox_row(engine)
-    response = api.client.get(f"/api/v1/dead-letters/{row_id}/replay",
-                              headers={"Authorization": "Bearer test-api-token"})
+    response = api.client.get(
+        f"/api/v1/dead-letters/{row_id}/replay", headers={"Authorization": "Bearer test-api-token"}
+    )
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
     assert inbox_status(engine, row_id)[0] == "dead"

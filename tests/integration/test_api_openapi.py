@@ -24,9 +24,16 @@ def test_the_document_is_valid_openapi_3_1(api: Api) -> None:
 
 
 def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: RecordingWaker) -> None:
-    event_id = add_event(engine, recipient="bob@example.org", message_id="m1@example.com", tags=["t"],
-                         client_info={"client-type": "browser"}, geolocation={"country": "US"},
-                         url="https://example.com/x", ip="192.0.2.1")
+    event_id = add_event(
+        engine,
+        recipient="bob@example.org",
+        message_id="m1@example.com",
+        tags=["t"],
+        client_info={"client-type": "browser"},
+        geolocation={"country": "US"},
+        url="https://example.com/x",
+        ip="192.0.2.1",
+    )
     add_event(engine, recipient="bob@example.org", type="opened", event="opened", message_id="m1@example.com")
     dead = add_inbox_row(engine)
     inbound = add_inbound_message(engine)

@@ -13,12 +13,22 @@ DAY = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 def seed(engine: Engine) -> None:
-    rows = [(0, 0, "delivered", "example.com"), (0, 59, "delivered", "example.com"),
-            (0, 30, "opened", "example.com"), (2, 15, "delivered", "example.com"),
-            (2, 15, "bounced", "example.eu"), (23, 59, "delivered", "example.com")]
+    rows = [
+        (0, 0, "delivered", "example.com"),
+        (0, 59, "delivered", "example.com"),
+        (0, 30, "opened", "example.com"),
+        (2, 15, "delivered", "example.com"),
+        (2, 15, "bounced", "example.eu"),
+        (23, 59, "delivered", "example.com"),
+    ]
     for hour, minute, kind, domain in rows:
-        add_event(engine, occurred_at=DAY + timedelta(hours=hour, minutes=minute), type=kind, domain=domain,
-                  region="eu" if domain.endswith(".eu") else "us")
+        add_event(
+            engine,
+            occurred_at=DAY + timedelta(hours=hour, minutes=minute),
+            type=kind,
+            domain=domain,
+            region="eu" if domain.endswith(".eu") else "us",
+        )
     add_event(engine, occurred_at=DAY - timedelta(seconds=1))  # the day before
     add_event(engine, occurred_at=DAY + timedelta(days=1))  # the first instant after `until`
 
@@ -28,7 +38,10 @@ def test_hour_buckets_counted_per_type(api: Api, engine: Engine) -> None:
     stats = api.get("/stats", interval="hour", since="2025-03-01T00:00:00Z", until="2025-03-02T00:00:00Z")
     document = stats.get_json()
     assert (document["interval"], document["since"], document["until"]) == (
-        "hour", "2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z")
+        "hour",
+        "2025-03-01T00:00:00Z",
+        "2025-03-02T00:00:00Z",
+    )
     buckets = {bucket["start"]: bucket for bucket in document["buckets"]}
     assert len(document["buckets"]) == 24
     assert buckets["2025-03-01T00:00:00Z"]["counts"] == {"delivered": 2, "opened": 1}
@@ -43,22 +56,29 @@ def test_day_buckets_and_filters(api: Api, engine: Engine) -> None:
     seed(engine)
     everything = api.get("/stats", interval="day", since="2025-02-28T00:00:00Z", until="2025-03-03T00:00:00Z")
     assert [(b["start"], b["total"]) for b in everything.get_json()["buckets"]] == [
-        ("2025-02-28T00:00:00Z", 1), ("2025-03-01T00:00:00Z", 6), ("2025-03-02T00:00:00Z", 1)]
-    eu = api.get("/stats", interval="day", since="2025-03-01T00:00:00Z", until="2025-03-02T00:00:00Z",
-                 region="eu").get_json()
+        ("2025-02-28T00:00:00Z", 1),
+        ("2025-03-01T00:00:00Z", 6),
+        ("2025-03-02T00:00:00Z", 1),
+    ]
+    eu = api.get(
+        "/stats", interval="day", since="2025-03-01T00:00:00Z", until="2025-03-02T00:00:00Z", region="eu"
+    ).get_json()
     assert eu["buckets"] == [{"start": "2025-03-01T00:00:00Z", "total": 1, "counts": {"bounced": 1}}]
-    domain = api.get("/stats", interval="day", since="1740787200", until="1740873600",
-                     domain="EXAMPLE.COM").get_json()
+    domain = api.get(
+        "/stats", interval="day", since="1740787200", until="1740873600", domain="EXAMPLE.COM"
+    ).get_json()
     assert domain["buckets"][0]["counts"] == {"delivered": 4, "opened": 1}
 
 
 def test_since_is_rounded_down_to_its_bucket(api: Api, engine: Engine) -> None:
     seed(engine)
-    document = api.get("/stats", interval="hour", since="Sat, 01 Mar 2025 00:45:00 +0000",
-                       until="2025-03-01T01:00:00Z").get_json()
+    document = api.get(
+        "/stats", interval="hour", since="Sat, 01 Mar 2025 00:45:00 +0000", until="2025-03-01T01:00:00Z"
+    ).get_json()
     assert document["since"] == "2025-03-01T00:00:00Z"
-    assert document["buckets"] == [{"start": "2025-03-01T00:00:00Z", "total": 3,
-                                    "counts": {"delivered": 2, "opened": 1}}]
+    assert document["buckets"] == [
+        {"start": "2025-03-01T00:00:00Z", "total": 3, "counts": {"delivered": 2, "opened": 1}}
+    ]
 
 
 def test_default_range_ends_now(api: Api, engine: Engine) -> None:

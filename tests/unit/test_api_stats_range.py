@@ -37,8 +37,9 @@ def test_a_leap_year_of_days_and_31_days_of_hours_are_allowed() -> None:
     assert len(stats_range("hour", start, start + timedelta(days=31), now=NOW).bucket_starts()) == 744
 
 
-@pytest.mark.parametrize(("interval", "span"), [("day", timedelta(days=366, seconds=1)),
-                                                ("hour", timedelta(days=31, seconds=1))])
+@pytest.mark.parametrize(
+    ("interval", "span"), [("day", timedelta(days=366, seconds=1)), ("hour", timedelta(days=31, seconds=1))]
+)
 def test_longer_ranges_are_400(interval: str, span: timedelta) -> None:
     with pytest.raises(ApiError) as refused:
         stats_range(interval, NOW - span, NOW, now=NOW)

@@ -23,8 +23,10 @@ ENVELOPE = [("recipient", "in@inbound.example"), ("sender", "bounce@sender.examp
 
 
 def files(count: int) -> list[UploadedPart]:
-    return [UploadedPart(f"attachment-{n}", f"f{n}.bin", "application/octet-stream", b"x" * n)
-            for n in range(1, count + 1)]
+    return [
+        UploadedPart(f"attachment-{n}", f"f{n}.bin", "application/octet-stream", b"x" * n)
+        for n in range(1, count + 1)
+    ]
 
 
 def with_cid_map(value: str, count: int = 2) -> InboundMessage:
@@ -32,20 +34,37 @@ def with_cid_map(value: str, count: int = 2) -> InboundMessage:
 
 
 def test_invalid_message_headers_fall_back_to_header_fields() -> None:
-    message = parse_forward([*ENVELOPE, ("message-headers", "{not json"), ("Received", "hop 1"),
-                             ("From", "Ann <ann@sender.example>"), ("Received", "hop 2"),
-                             ("X-Mailgun-Sflag", "Yes"), ("X-Mailgun-Sscore", "nan"), ("attachment-1", "x"),
-                             ("bad name", "x"), ("timestamp", "1"), ("Subject", "=?utf-8?Q?h=C3=A9?=")], [])
+    message = parse_forward(
+        [
+            *ENVELOPE,
+            ("message-headers", "{not json"),
+            ("Received", "hop 1"),
+            ("From", "Ann <ann@sender.example>"),
+            ("Received", "hop 2"),
+            ("X-Mailgun-Sflag", "Yes"),
+            ("X-Mailgun-Sscore", "nan"),
+            ("attachment-1", "x"),
+            ("bad name", "x"),
+            ("timestamp", "1"),
+            ("Subject", "=?utf-8?Q?h=C3=A9?="),
+        ],
+        [],
+    )
 
-    assert message.headers == [("Received", "hop 1"), ("From", "Ann <ann@sender.example>"),
-                               ("Received", "hop 2"), ("X-Mailgun-Sflag", "Yes"), ("X-Mailgun-Sscore", "nan"),
-                               ("Subject", "=?utf-8?Q?h=C3=A9?=")]
+    assert message.headers == [
+        ("Received", "hop 1"),
+        ("From", "Ann <ann@sender.example>"),
+        ("Received", "hop 2"),
+        ("X-Mailgun-Sflag", "Yes"),
+        ("X-Mailgun-Sscore", "nan"),
+        ("Subject", "=?utf-8?Q?h=C3=A9?="),
+    ]
     assert (message.from_name, message.from_address) == ("Ann", "ann@sender.example")
     assert message.subject == "hé"
     assert (message.spam_flag, message.spam_score) == (True, None)
 
 
-@pytest.mark.parametrize("headers", ["", "null", "{}", '{"From": "x"}', "[1, [\"a\"], [null, \"b\"], 7]"])
+@pytest.mark.parametrize("headers", ["", "null", "{}", '{"From": "x"}', '[1, ["a"], [null, "b"], 7]'])
 def test_unusable_message_headers_are_not_headers(headers: str) -> None:
     message = parse_forward([*ENVELOPE, ("message-headers", headers)], [])
 
@@ -61,10 +80,23 @@ def test_message_headers_skip_malformed_entries() -> None:
 
 
 def test_mailgun_fields_win_over_headers_and_sflag_takes_mailguns_first_copy() -> None:
-    headers = json.dumps([["X-Mailgun-Sflag", "No"], ["From", "h@x.example"], ["Subject", "header subject"],
-                          ["X-Mailgun-Sflag", "Yes"]])
-    message = parse_forward([*ENVELOPE, ("message-headers", headers), ("from", "Field <f@x.example>"),
-                             ("subject", "field subject")], [])
+    headers = json.dumps(
+        [
+            ["X-Mailgun-Sflag", "No"],
+            ["From", "h@x.example"],
+            ["Subject", "header subject"],
+            ["X-Mailgun-Sflag", "Yes"],
+        ]
+    )
+    message = parse_forward(
+        [
+            *ENVELOPE,
+            ("message-headers", headers),
+            ("from", "Field <f@x.example>"),
+            ("subject", "field subject"),
+        ],
+        [],
+    )
 
     assert (message.from_name, message.from_address) == ("Field", "f@x.example")
     assert message.subject == "field subject"
@@ -83,10 +115,23 @@ def test_content_id_map_first_content_id_of_an_attachment_wins() -> None:
     assert [(a.inline, a.content_id) for a in message.attachments] == [(True, "first"), (False, None)]
 
 
-@pytest.mark.parametrize("value", [
-    "", "not json", "[]", '["attachment-1"]', '{"": "attachment-1"}', '{"<>": "attachment-1"}',
-    '{"<c>": 1}', '{"<c>": null}', '{"<c>": "attachment-9"}', '{"<c>": ""}', "[" * 100_000, '"str"',
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "not json",
+        "[]",
+        '["attachment-1"]',
+        '{"": "attachment-1"}',
+        '{"<>": "attachment-1"}',
+        '{"<c>": 1}',
+        '{"<c>": null}',
+        '{"<c>": "attachment-9"}',
+        '{"<c>": ""}',
+        "[" * 100_000,
+        '"str"',
+    ],
+)
 def test_content_id_map_that_maps_nothing(value: str) -> None:
     message = with_cid_map(value)
 
@@ -94,29 +139,36 @@ def test_content_id_map_that_maps_nothing(value: str) -> None:
 
 
 def test_attachments_follow_their_number_and_ignore_other_file_parts() -> None:
-    parts = [UploadedPart("attachment-10", "ten.txt", "Text/Plain; charset=utf-8", b"10"),
-             UploadedPart("attachment-2", "two.txt", None, b"2"),
-             UploadedPart("upload", "other.txt", "text/plain", b"?"),
-             UploadedPart("attachment-x", "x.txt", "text/plain", b"?")]
+    parts = [
+        UploadedPart("attachment-10", "ten.txt", "Text/Plain; charset=utf-8", b"10"),
+        UploadedPart("attachment-2", "two.txt", None, b"2"),
+        UploadedPart("upload", "other.txt", "text/plain", b"?"),
+        UploadedPart("attachment-x", "x.txt", "text/plain", b"?"),
+    ]
     message = parse_forward(ENVELOPE, parts)
 
     assert [(a.filename, a.content_type, a.size) for a in message.attachments] == [
-        ("two.txt", "application/octet-stream", 1), ("ten.txt", "text/plain", 2)]
+        ("two.txt", "application/octet-stream", 1),
+        ("ten.txt", "text/plain", 2),
+    ]
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("C:\\x\\evil.txt", "evil.txt"),
-    ("../../etc/passwd", "passwd"),
-    ("/abs/path/", None),
-    ("dir\\", None),
-    ("", None),
-    ("  ", None),
-    ("..", None),
-    (None, None),
-    ("a\x00b\r\n.txt", "ab.txt"),
-    ("report final.pdf", "report final.pdf"),
-    ("Résumé.pdf", "Résumé.pdf"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("C:\\x\\evil.txt", "evil.txt"),
+        ("../../etc/passwd", "passwd"),
+        ("/abs/path/", None),
+        ("dir\\", None),
+        ("", None),
+        ("  ", None),
+        ("..", None),
+        (None, None),
+        ("a\x00b\r\n.txt", "ab.txt"),
+        ("report final.pdf", "report final.pdf"),
+        ("Résumé.pdf", "Résumé.pdf"),
+    ],
+)
 def test_uploaded_filenames_are_sanitised(given: str | None, expected: str | None) -> None:
     message = parse_forward(ENVELOPE, [UploadedPart("attachment-1", given, "text/plain", b"x")])
 
@@ -124,28 +176,51 @@ def test_uploaded_filenames_are_sanitised(given: str | None, expected: str | Non
 
 
 def test_store_notify_content_id_maps_onto_stored_attachments() -> None:
-    stored = json.dumps([{"url": "https://se.api.mailgun.net/a/0", "name": "a.png", "size": 1},
-                         {"url": "https://se.api.mailgun.net/a/1", "name": "b.png", "size": 2}, "junk"])
-    message = parse_forward([*ENVELOPE, ("attachments", stored), ("message-url", "https://se.api.mailgun.net/m"),
-                             ("content-id-map", '{"<img1>": "attachment-2"}')], [])
+    stored = json.dumps(
+        [
+            {"url": "https://se.api.mailgun.net/a/0", "name": "a.png", "size": 1},
+            {"url": "https://se.api.mailgun.net/a/1", "name": "b.png", "size": 2},
+            "junk",
+        ]
+    )
+    message = parse_forward(
+        [
+            *ENVELOPE,
+            ("attachments", stored),
+            ("message-url", "https://se.api.mailgun.net/m"),
+            ("content-id-map", '{"<img1>": "attachment-2"}'),
+        ],
+        [],
+    )
 
     assert [(s["name"], s["content-id"], s["inline"]) for s in message.stored_attachments] == [
-        ("a.png", None, False), ("b.png", "img1", True)]
+        ("a.png", None, False),
+        ("b.png", "img1", True),
+    ]
     assert message.storage_url == "https://se.api.mailgun.net/m"
 
 
-@pytest.mark.parametrize(("fields", "domain"), [
-    ([("domain", "Mg.Example.COM."), ("recipient", "a@other.example")], "mg.example.com"),
-    ([("recipient", "Name <A@Inbound.Example>, b@second.example")], "inbound.example"),
-    ([("message-url", "https://se.api.mailgun.net/v3/domains/mg.example/messages/KEY")], "mg.example"),
-    ([("recipient", "no-at-sign")], None),
-])
+@pytest.mark.parametrize(
+    ("fields", "domain"),
+    [
+        ([("domain", "Mg.Example.COM."), ("recipient", "a@other.example")], "mg.example.com"),
+        ([("recipient", "Name <A@Inbound.Example>, b@second.example")], "inbound.example"),
+        ([("message-url", "https://se.api.mailgun.net/v3/domains/mg.example/messages/KEY")], "mg.example"),
+        ([("recipient", "no-at-sign")], None),
+    ],
+)
 def test_domain_precedence(fields: list[tuple[str, str]], domain: str | None) -> None:
     assert parse_forward(fields, []).domain == domain
 
 
-@pytest.mark.parametrize("fields", [[], [("timestamp", "1"), ("token", "t"), ("signature", "s")],
-                                    [("recipient", "  "), ("message-headers", "[]")]])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [],
+        [("timestamp", "1"), ("token", "t"), ("signature", "s")],
+        [("recipient", "  "), ("message-headers", "[]")],
+    ],
+)
 def test_nothing_to_parse_is_the_one_error(fields: list[tuple[str, str]]) -> None:
     with pytest.raises(InboundParseError):
         parse_forward(fields, [])
@@ -167,7 +242,10 @@ def test_mime_forward_file_part_wins_and_keeps_bytes() -> None:
     assert message.raw_mime == MIME
     assert message.subject == "café \ufffd"
     assert (message.recipient, message.sender, message.domain) == (
-        "in@inbound.example", "bounce@sender.example", "inbound.example")
+        "in@inbound.example",
+        "bounce@sender.example",
+        "inbound.example",
+    )
 
 
 def test_mime_forward_text_field_with_surrogate_escapes_gets_its_bytes_back() -> None:
@@ -183,10 +261,15 @@ def test_mime_forward_without_body_mime_reads_parsed_fields() -> None:
 
 
 def test_stored_message_fetched_as_mime() -> None:
-    obj = {"recipients": "in@inbound.example", "sender": "bounce@sender.example", "subject": "stale",
-           "body-mime": MIME.decode("utf-8", "surrogateescape")}
-    message = parse_stored_message(obj, storage_url="https://storage-europe-west1.api.mailgun.net/v3/domains/"
-                                                    "eu.example/messages/KEY")
+    obj = {
+        "recipients": "in@inbound.example",
+        "sender": "bounce@sender.example",
+        "subject": "stale",
+        "body-mime": MIME.decode("utf-8", "surrogateescape"),
+    }
+    message = parse_stored_message(
+        obj, storage_url="https://storage-europe-west1.api.mailgun.net/v3/domains/eu.example/messages/KEY"
+    )
 
     assert message.raw_mime == MIME
     assert message.subject == "café \ufffd"
@@ -196,9 +279,15 @@ def test_stored_message_fetched_as_mime() -> None:
 
 
 def test_stored_message_with_odd_json_shapes() -> None:
-    obj: dict[str, object] = {"recipients": 5, "message-headers": [["From", "z@x.example"], "bad"],
-                              "attachments": {"not": "a list"}, "content-id-map": ["x"], "From": 3,
-                              "body-mime": 12, "body-plain": "text"}
+    obj: dict[str, object] = {
+        "recipients": 5,
+        "message-headers": [["From", "z@x.example"], "bad"],
+        "attachments": {"not": "a list"},
+        "content-id-map": ["x"],
+        "From": 3,
+        "body-mime": 12,
+        "body-plain": "text",
+    }
     message = parse_stored_message(obj)
 
     assert message.recipient is None

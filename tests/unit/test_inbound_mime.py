@@ -32,8 +32,14 @@ def generated() -> bytes:
     msg["X-Mailgun-Sscore"] = "7.5"
     msg.set_content("Hällo plain\n")
     msg.add_alternative('<p>Hällo <img src="cid:logo@sender.example"></p>\n', subtype="html")
-    msg.add_attachment(PNG, maintype="image", subtype="png", filename="logo.png", disposition="inline",
-                       cid="<logo@sender.example>")
+    msg.add_attachment(
+        PNG,
+        maintype="image",
+        subtype="png",
+        filename="logo.png",
+        disposition="inline",
+        cid="<logo@sender.example>",
+    )
     msg.add_attachment(PDF, maintype="application", subtype="pdf", filename="report.pdf")
     return msg.as_bytes(policy=SMTP)
 
@@ -114,8 +120,11 @@ def test_invalid_utf8_bytes_are_replaced() -> None:
 
 def test_raw_8bit_header_and_bad_encoded_word() -> None:
     # "Grüße" goes out as raw 8-bit UTF-8, not encoded.
-    raw = mime("Subject: Grüße =?utf-8?B?###?= =?x-unknown?Q?caf=C3=A9?=\nFrom: not an address\n"
-               "Date: yesterday-ish\n", b"body\n")
+    raw = mime(
+        "Subject: Grüße =?utf-8?B?###?= =?x-unknown?Q?caf=C3=A9?=\nFrom: not an address\n"
+        "Date: yesterday-ish\n",
+        b"body\n",
+    )
     message = parse_mime(raw)
 
     assert message.subject == "Grüße =?utf-8?B?###?= café"
@@ -152,9 +161,11 @@ def test_missing_boundary_keeps_the_text_as_body() -> None:
 
 
 def test_unterminated_multipart_still_yields_parts() -> None:
-    raw = mime('Content-Type: multipart/mixed; boundary="b"\n',
-               b"--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n--b\r\nContent-Type: application/zip\r\n"
-               b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA=\r\n")
+    raw = mime(
+        'Content-Type: multipart/mixed; boundary="b"\n',
+        b"--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n--b\r\nContent-Type: application/zip\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA=\r\n",
+    )
     message = parse_mime(raw)
 
     assert message.body_text == "first"
@@ -164,15 +175,17 @@ def test_unterminated_multipart_still_yields_parts() -> None:
 
 
 def test_attachment_filenames_are_decoded_and_sanitised() -> None:
-    raw = mime('Content-Type: multipart/mixed; boundary="b"\n',
-               b"--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
-               b"--b\r\nContent-Type: text/plain\r\n"
-               b'Content-Disposition: attachment; filename="../../etc/passwd"\r\n\r\nroot\r\n'
-               b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;"
-               b" filename*=utf-8''%E2%82%AC%20rates.pdf\r\n\r\n%PDF\r\n"
-               b'--b\r\nContent-Type: application/pdf; name="=?utf-8?Q?R=C3=A9sum=C3=A9.pdf?="\r\n'
-               b"\r\n%PDF\r\n"
-               b"--b--\r\n")
+    raw = mime(
+        'Content-Type: multipart/mixed; boundary="b"\n',
+        b"--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n"
+        b'Content-Disposition: attachment; filename="../../etc/passwd"\r\n\r\nroot\r\n'
+        b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;"
+        b" filename*=utf-8''%E2%82%AC%20rates.pdf\r\n\r\n%PDF\r\n"
+        b'--b\r\nContent-Type: application/pdf; name="=?utf-8?Q?R=C3=A9sum=C3=A9.pdf?="\r\n'
+        b"\r\n%PDF\r\n"
+        b"--b--\r\n",
+    )
     message = parse_mime(raw)
 
     assert [a.filename for a in message.attachments] == ["passwd", "€ rates.pdf", "Résumé.pdf"]
@@ -180,10 +193,12 @@ def test_attachment_filenames_are_decoded_and_sanitised() -> None:
 
 
 def test_attached_message_and_calendar_are_attachments() -> None:
-    raw = mime('Content-Type: multipart/mixed; boundary="b"\n',
-               b"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-               b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n"
-               b"--b\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\n--b--\r\n")
+    raw = mime(
+        'Content-Type: multipart/mixed; boundary="b"\n',
+        b"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n"
+        b"--b\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\n--b--\r\n",
+    )
     message = parse_mime(raw)
 
     assert message.body_text == "see attached"
@@ -194,9 +209,11 @@ def test_attached_message_and_calendar_are_attachments() -> None:
 
 
 def test_inline_text_with_filename_is_an_attachment() -> None:
-    raw = mime('Content-Type: multipart/mixed; boundary="b"\n',
-               b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: inline; filename="notes.txt"\r\n'
-               b"Content-ID: <n1>\r\n\r\nnotes\r\n--b--\r\n")
+    raw = mime(
+        'Content-Type: multipart/mixed; boundary="b"\n',
+        b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: inline; filename="notes.txt"\r\n'
+        b"Content-ID: <n1>\r\n\r\nnotes\r\n--b--\r\n",
+    )
     message = parse_mime(raw)
 
     assert message.body_text is None

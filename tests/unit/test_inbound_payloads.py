@@ -135,7 +135,14 @@ def test_forward_mime_payload_keeps_raw_message() -> None:
     assert message.raw_mime == raw
     assert message.content_hash == hashlib.sha256(raw).hexdigest()
     assert [name for name, _ in message.headers] == [
-        "From", "Date", "Message-ID", "Subject", "To", "MIME-Version", "Content-Type"]
+        "From",
+        "Date",
+        "Message-ID",
+        "Subject",
+        "To",
+        "MIME-Version",
+        "Content-Type",
+    ]
 
 
 def test_store_notify_payload() -> None:
@@ -145,14 +152,16 @@ def test_store_notify_payload() -> None:
     assert message.body_text == "Test body plain"
     assert message.body_html == "<div>Test body html</div>"
     assert message.storage_url is None  # the partial payload has no message-url
-    assert message.stored_attachments == [{
-        "url": "https://storage.mailgun.net/v3/domains/example.com/messages/MESSAGE_KEY/attachments/0",
-        "content-type": "application/pdf",
-        "name": "attachment.pdf",
-        "size": 20202,
-        "content-id": None,
-        "inline": False,
-    }]
+    assert message.stored_attachments == [
+        {
+            "url": "https://storage.mailgun.net/v3/domains/example.com/messages/MESSAGE_KEY/attachments/0",
+            "content-type": "application/pdf",
+            "name": "attachment.pdf",
+            "size": 20202,
+            "content-id": None,
+            "inline": False,
+        }
+    ]
     assert message.attachments == []
     assert message.domain == "inbound.example.com"
 

@@ -22,18 +22,52 @@ from workers.inbound_fields import MAILGUN_FIELDS
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-CHARSETS = st.sampled_from(["utf-8", "us-ascii", "iso-8859-1", "x-unknown", "utf-7", "utf-16", "base64",
-                            "undefined", "idna", "shift_jis", "utf-8*en", '"', ""]) | st.text(max_size=12)
+CHARSETS = st.sampled_from(
+    [
+        "utf-8",
+        "us-ascii",
+        "iso-8859-1",
+        "x-unknown",
+        "utf-7",
+        "utf-16",
+        "base64",
+        "undefined",
+        "idna",
+        "shift_jis",
+        "utf-8*en",
+        '"',
+        "",
+    ]
+) | st.text(max_size=12)
 ENCODINGS = st.sampled_from(["base64", "quoted-printable", "7bit", "8bit", "binary", "x-uuencode", "b@d"])
-HEADER_NAMES = st.sampled_from(["Subject", "From", "To", "Cc", "Date", "Message-ID", "In-Reply-To",
-                                "References", "Received", "X-Mailgun-Sflag", "X-Mailgun-Sscore",
-                                "Content-Disposition", "Content-ID"]) | st.from_regex(r"\A[!-9;-~]{1,20}\Z")
+HEADER_NAMES = st.sampled_from(
+    [
+        "Subject",
+        "From",
+        "To",
+        "Cc",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Received",
+        "X-Mailgun-Sflag",
+        "X-Mailgun-Sscore",
+        "Content-Disposition",
+        "Content-ID",
+    ]
+) | st.from_regex(r"\A[!-9;-~]{1,20}\Z")
 HEADER_VALUES = st.text(max_size=60) | st.builds(
-    lambda charset, kind, text: f"=?{charset}?{kind}?{text}?=", CHARSETS, st.sampled_from("bBqQx"),
-    st.text(alphabet="ABCDEFabcdef0123456789=_+/", max_size=20))
-JSON = st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                max_size=4), max_leaves=12)
+    lambda charset, kind, text: f"=?{charset}?{kind}?{text}?=",
+    CHARSETS,
+    st.sampled_from("bBqQx"),
+    st.text(alphabet="ABCDEFabcdef0123456789=_+/", max_size=20),
+)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def assert_clean(message: InboundMessage) -> None:
@@ -59,10 +93,24 @@ def header_block(pairs: list[tuple[str, str]]) -> bytes:
 
 @st.composite
 def leaf_parts(draw: st.DrawFn) -> bytes:
-    ctype = draw(st.sampled_from(["text/plain", "text/html", "image/png", "message/rfc822", "text/calendar",
-                                  "application/pdf", "multipart/mixed", "bogus"]))
-    headers = [("Content-Type", f'{ctype}; charset="{draw(CHARSETS)}"'),
-               ("Content-Transfer-Encoding", draw(ENCODINGS))]
+    ctype = draw(
+        st.sampled_from(
+            [
+                "text/plain",
+                "text/html",
+                "image/png",
+                "message/rfc822",
+                "text/calendar",
+                "application/pdf",
+                "multipart/mixed",
+                "bogus",
+            ]
+        )
+    )
+    headers = [
+        ("Content-Type", f'{ctype}; charset="{draw(CHARSETS)}"'),
+        ("Content-Transfer-Encoding", draw(ENCODINGS)),
+    ]
     if draw(st.booleans()):
         disposition = draw(st.sampled_from(["inline", "attachment", "x"]))
         headers.append(("Content-Disposition", f'{disposition}; filename="{draw(st.text(max_size=20))}"'))
@@ -114,8 +162,13 @@ def test_parse_mime_of_generated_messages(raw: bytes) -> None:
 FIELD_NAMES = st.sampled_from(sorted(MAILGUN_FIELDS)) | HEADER_NAMES | st.text(max_size=10)
 FIELD_VALUES = st.text(max_size=80) | JSON.map(json.dumps) | HEADER_VALUES
 PART_NAMES = st.sampled_from(["attachment-1", "attachment-2", "attachment-03", "body-mime", "x"])
-UPLOADS = st.builds(UploadedPart, PART_NAMES | st.text(max_size=12), st.none() | st.text(max_size=30),
-                    st.none() | st.text(max_size=30), st.binary(max_size=100))
+UPLOADS = st.builds(
+    UploadedPart,
+    PART_NAMES | st.text(max_size=12),
+    st.none() | st.text(max_size=30),
+    st.none() | st.text(max_size=30),
+    st.binary(max_size=100),
+)
 
 
 @SETTINGS

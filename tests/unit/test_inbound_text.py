@@ -23,20 +23,23 @@ from workers.inbound_text import (
 WORKERS = Path(__file__).resolve().parents[2] / "workers"
 
 
-@pytest.mark.parametrize(("raw", "decoded"), [
-    ("=?utf-8?q?caf=C3=A9?=", "café"),
-    ("=?UTF-8?B?Y2Fmw6k=?=", "café"),
-    ("=?utf-8?B?Y2Fmw6k?=", "café"),  # padding missing
-    ("=?utf-8?q?a?= =?utf-8?q?b?=", "ab"),  # white space between adjacent words is dropped
-    ("=?utf-8?q?a?= and =?utf-8?q?b?=", "a and b"),
-    ("=?utf-8?B?4oK=?= =?utf-8?B?rA==?=", "€"),  # a character split across two words
-    ("=?iso-8859-1?q?caf=E9?= =?utf-8?q?!?=", "café!"),
-    ("=?utf-8*en?q?hi?=", "hi"),
-    ("=?bogus?q?caf=C3=A9?=", "café"),
-    ("=?utf-8?B?!!!?=", "=?utf-8?B?!!!?="),
-    ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="),
-    ("plain =? text ?=", "plain =? text ?="),
-])
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("=?utf-8?q?caf=C3=A9?=", "café"),
+        ("=?UTF-8?B?Y2Fmw6k=?=", "café"),
+        ("=?utf-8?B?Y2Fmw6k?=", "café"),  # padding missing
+        ("=?utf-8?q?a?= =?utf-8?q?b?=", "ab"),  # white space between adjacent words is dropped
+        ("=?utf-8?q?a?= and =?utf-8?q?b?=", "a and b"),
+        ("=?utf-8?B?4oK=?= =?utf-8?B?rA==?=", "€"),  # a character split across two words
+        ("=?iso-8859-1?q?caf=E9?= =?utf-8?q?!?=", "café!"),
+        ("=?utf-8*en?q?hi?=", "hi"),
+        ("=?bogus?q?caf=C3=A9?=", "café"),
+        ("=?utf-8?B?!!!?=", "=?utf-8?B?!!!?="),
+        ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="),
+        ("plain =? text ?=", "plain =? text ?="),
+    ],
+)
 def test_decode_words(raw: str, decoded: str) -> None:
     assert decode_words(raw) == decoded
 
@@ -55,28 +58,34 @@ def test_decode_bytes_never_leaves_surrogates(charset: str) -> None:
     assert text
 
 
-@pytest.mark.parametrize(("value", "ids"), [
-    ("<a@x> <b@y>", ["a@x", "b@y"]),
-    ("<a@x>\r\n\t<b@y>", ["a@x", "b@y"]),
-    ("<long-\r\n id@x>", ["long-id@x"]),
-    ("<a@x> (Joe's message of Monday)", ["a@x"]),
-    ("bare@x other@y", ["bare@x", "other@y"]),
-    ("<>", []),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("value", "ids"),
+    [
+        ("<a@x> <b@y>", ["a@x", "b@y"]),
+        ("<a@x>\r\n\t<b@y>", ["a@x", "b@y"]),
+        ("<long-\r\n id@x>", ["long-id@x"]),
+        ("<a@x> (Joe's message of Monday)", ["a@x"]),
+        ("bare@x other@y", ["bare@x", "other@y"]),
+        ("<>", []),
+        ("", []),
+    ],
+)
 def test_message_ids(value: str, ids: list[str]) -> None:
     assert message_ids(value) == ids
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("Wed, 11 Oct 2017 18:31:04 -0700", datetime(2017, 10, 12, 1, 31, 4, tzinfo=UTC)),
-    ("11 Oct 2017 18:31:04 GMT", datetime(2017, 10, 11, 18, 31, 4, tzinfo=UTC)),
-    ("Wed, 11 Oct 2017 18:31:04", datetime(2017, 10, 11, 18, 31, 4, tzinfo=UTC)),
-    ("Wed, 11 Oct 2017 18:31:04 +9999", None),
-    ("Wed, 31 Feb 2017 18:31:04 +0000", None),
-    ("soon", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Wed, 11 Oct 2017 18:31:04 -0700", datetime(2017, 10, 12, 1, 31, 4, tzinfo=UTC)),
+        ("11 Oct 2017 18:31:04 GMT", datetime(2017, 10, 11, 18, 31, 4, tzinfo=UTC)),
+        ("Wed, 11 Oct 2017 18:31:04", datetime(2017, 10, 11, 18, 31, 4, tzinfo=UTC)),
+        ("Wed, 11 Oct 2017 18:31:04 +9999", None),
+        ("Wed, 31 Feb 2017 18:31:04 +0000", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
 def test_parse_date(value: str, expected: datetime | None) -> None:
     parsed = parse_date(value)
 
@@ -84,23 +93,33 @@ def test_parse_date(value: str, expected: datetime | None) -> None:
     assert parsed is None or parsed.utcoffset() is not None
 
 
-@pytest.mark.parametrize(("value", "flag"), [("Yes", True), (" no ", False), ("YES", True), ("maybe", None),
-                                             ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "flag"),
+    [("Yes", True), (" no ", False), ("YES", True), ("maybe", None), ("", None), (None, None)],
+)
 def test_spam_flag(value: str | None, flag: bool | None) -> None:
     assert spam_flag(value) is flag
 
 
-@pytest.mark.parametrize(("value", "score"), [("1.7", 1.7), ("-0.5", -0.5), ("inf", None), ("nan", None),
-                                              ("high", None), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "score"),
+    [("1.7", 1.7), ("-0.5", -0.5), ("inf", None), ("nan", None), ("high", None), (None, None)],
+)
 def test_spam_score(value: str | None, score: float | None) -> None:
     assert spam_score(value) == score
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("Image/PNG; name=x.png", "image/png"), ("text/plain", "text/plain"),
-    ("garbage", "application/octet-stream"), ("", "application/octet-stream"),
-    (None, "application/octet-stream"), ("a/b/c", "application/octet-stream"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Image/PNG; name=x.png", "image/png"),
+        ("text/plain", "text/plain"),
+        ("garbage", "application/octet-stream"),
+        ("", "application/octet-stream"),
+        (None, "application/octet-stream"),
+        ("a/b/c", "application/octet-stream"),
+    ],
+)
 def test_content_type(value: str | None, expected: str) -> None:
     assert content_type(value) == expected
 

@@ -1,0 +1,104 @@
+"""`make bench`: every benchmark in one run, printed as a table and saved as JSON under var/bench/.
+
+Each figure is printed next to its baseline measured in the same run, on the same machine, as a ratio:
+absolute numbers vary from run to run, ratios hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import e2e, intake, pipeline, query
+
+RESULTS_DIR = Path("var") / "bench"
+TARGETS = {
+    "intake ratio (≥ 0.5)": lambda r: r["intake"]["ratio"] >= 0.5,
+    "intake errors (0)": lambda r: r["intake"]["intake"]["errors"] == 0,
+    "intake p99 (< 50 ms)": lambda r: r["intake"]["intake"]["p99_ms"] < 50,
+    "pipeline ratio (≥ 0.3)": lambda r: r["pipeline"]["ratio"] >= 0.3,
+    "pipeline rate (≥ 10,000/s)": lambda r: r["pipeline"]["events_per_second"] >= 10_000,
+    "e2e lag p99 (< 2 s)": lambda r: r["e2e"]["lag_p99_ms"] < 2000,
+    "e2e exactly once": lambda r: r["e2e"]["exactly_once"],
+    "query p99 (< 50 ms)": lambda r: all(v["p99_ms"] < 50 for v in r["query"]["endpoints"].values()),
+}
+SMOKE = {
+    "intake": {"seconds": 5},
+    "pipeline": {"rows": 2000},
+    "e2e": {"rate": 100, "seconds": 5},
+    "query": {"rows": 20_000, "requests": 20},
+}
+FULL = {
+    "intake": {"seconds": 15},
+    "pipeline": {"rows": 100_000},
+    "e2e": {"rate": 1000, "seconds": 60},
+    "query": {"rows": 5_000_000, "requests": 200},
+}
+
+
+def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    runners = {"intake": intake.run, "pipeline": pipeline.run, "e2e": e2e.run, "query": query.run}
+    results: dict[str, Any] = {}
+    for name, runner in runners.items():
+        started = time.perf_counter()
+        results[name] = runner(**params[name])
+        results[name]["wall_seconds"] = round(time.perf_counter() - started, 1)
+        print(f"{name}: done in {results[name]['wall_seconds']} s", flush=True)
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
+    rows = [
+        (
+            "intake req/s (bare Flask)",
+            f"{i['intake']['rps']:.0f} ({i['bare']['rps']:.0f})",
+            f"{i['ratio']:.2f}",
+        ),
+        ("intake p50 / p99 ms", f"{i['intake']['p50_ms']:.1f} / {i['intake']['p99_ms']:.1f}", ""),
+        (
+            "intake errors; rows stored / 200s",
+            f"{i['intake']['errors']}; {i['stored_rows']} / {i['answered_200']}",
+            "",
+        ),
+        (
+            "pipeline events/s (COPY rows/s)",
+            f"{p['events_per_second']} ({p['copy_rows_per_second']})",
+            f"{p['ratio']:.2f}",
+        ),
+        ("e2e lag p50 / p99 ms at rate/s", f"{e['lag_p50_ms']} / {e['lag_p99_ms']} at {e['rate']}", ""),
+        ("e2e posted / 200 / stored once", f"{e['posted']} / {e['answered_200']} / {e['exactly_once']}", ""),
+        *(
+            (f"query {name} p50 / p99 ms", f"{v['p50_ms']} / {v['p99_ms']} ({q['rows']} rows)", "")
+            for name, v in q["endpoints"].items()
+        ),
+        ("peak RSS MiB web / worker", f"{e['web_peak_rss_mib']} / {e['worker_peak_rss_mib']}", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]
+    lines += [f"{label.ljust(width)}  {value.ljust(34)}  {ratio}" for label, value, ratio in rows]
+    lines += ["", "targets:"] + [
+        f"  {'met ' if check(results) else 'MISSED'}  {name}" for name, check in TARGETS.items()
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true", help="a few seconds each: proves the benchmarks work")
+    args = parser.parse_args()
+    results = run_all(SMOKE if args.smoke else FULL)
+    for name in ("query",):
+        results[name].pop("plans", None)
+    print(table(results))
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"bench-{time.strftime('%Y%m%d-%H%M%S')}{'-smoke' if args.smoke else ''}.json"
+    path.write_text(json.dumps(results, indent=2))
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -21,8 +21,14 @@ test: $(STAMP) lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check app workers migrations tests bench deploy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Benchmarks need Postgres, Redis and Debian's wrk (installed here when missing and run as root).
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/broker

@@ -8,6 +8,7 @@ but a burst pays one round trip and one WAL flush instead of one per request.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -17,17 +18,23 @@ Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
 MAX_BATCH = 128
+# Several committers overlap their round trips: while one batch waits for its WAL flush, the next is sent.
+COMMITTERS = int(os.environ.get("MAILHOOK_GROUP_COMMITTERS", "2"))
 
 
 class GroupCommitter(Generic[Item, Outcome]):
     def __init__(
-        self, write: Callable[[Sequence[Item]], Sequence[Outcome]], max_batch: int = MAX_BATCH
+        self,
+        write: Callable[[Sequence[Item]], Sequence[Outcome]],
+        max_batch: int = MAX_BATCH,
+        committers: int = COMMITTERS,
     ) -> None:
         self._write = write
         self._max_batch = max_batch
+        self._committers = committers
         self._pending: list[tuple[Item, Future[Outcome]]] = []
         self._wakeup = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def submit(self, item: Item, timeout: float) -> Outcome:
         """Queue the item and wait until the batch carrying it is written; raise what the write raised."""
@@ -39,9 +46,11 @@ class GroupCommitter(Generic[Item, Outcome]):
         return future.result(timeout)
 
     def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-            self._thread.start()
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        while len(self._threads) < self._committers:
+            thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def _run(self) -> None:
         while True:

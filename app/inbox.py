@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, insert_ignoring_conflicts
 from app.delivery import Delivery
-from app.group_commit import MAX_BATCH, GroupCommitter
+from app.group_commit import COMMITTERS, MAX_BATCH, GroupCommitter
 from app.models import InboxRow
 
 COLUMNS = (
@@ -117,7 +117,7 @@ class PostgresInboxWriter:
         return psycopg_pool.ConnectionPool(
             self._conninfo,
             min_size=1,
-            max_size=2,
+            max_size=COMMITTERS + 1 if self._group_commit else self._threads,
             open=True,
             name="inbox",
             kwargs={

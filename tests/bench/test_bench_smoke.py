@@ -1,0 +1,37 @@
+"""Benchmarks are not tests: this only proves each one still runs end to end (a few seconds each)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bench import e2e, intake, pipeline, query
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk (Debian) is not installed; .ci/run installs it")
+def test_intake_benchmark_runs() -> None:
+    result = intake.run(seconds=5, connections=8, expected_rps=4000)
+    assert result["bare"]["requests"] > 0 and result["intake"]["requests"] > 0
+    assert result["intake"]["errors"] == 0
+    assert result["stored_rows"] >= result["answered_200"]
+
+
+def test_pipeline_benchmark_runs() -> None:
+    result = pipeline.run(rows=1000, concurrency=1)
+    assert result["stored"] == 1000
+    assert result["events_per_second"] > 0 and result["copy_rows_per_second"] > 0
+
+
+def test_end_to_end_benchmark_runs() -> None:
+    result = e2e.run(rate=50, seconds=3)
+    assert result["answered_200"] == result["posted"] == 150
+    assert result["exactly_once"]
+
+
+def test_query_benchmark_runs() -> None:
+    result = query.run(rows=5000, requests=5)
+    assert set(result["endpoints"]) == {"recipient", "message_id", "domain+time"}
+    assert "Index Scan" in result["plans"]["recipient"]

@@ -12,6 +12,16 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from app.api import sync_docs
+from app.api.doc_parts import (
+    Schema,
+    json_body,
+    nullable,
+    object_schema,
+    page,
+    query_param,
+    ref,
+    time_out,
+)
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
 from app.models.events import SOURCES, TYPES
@@ -19,7 +29,6 @@ from app.models.inbound import FETCH_STATUSES
 from app.models.inbox import KINDS, STATUSES
 from app.regions import REGIONS
 
-Schema = dict[str, Any]
 TIME_IN = (
     "RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "
     "(Fri, 31 Jan 2025 12:00:00 +0000) or epoch seconds (1738324800)."
@@ -130,9 +139,9 @@ def _paths() -> dict[str, Any]:
                 "InboundPage",
                 [
                     "recipient",
-                    _query("sender", "Envelope sender, case-insensitive."),
-                    _query("since", f"Inclusive lower bound on received_at: {TIME_IN}"),
-                    _query("until", f"Exclusive upper bound on received_at: {TIME_IN}"),
+                    query_param("sender", "Envelope sender, case-insensitive."),
+                    query_param("since", f"Inclusive lower bound on received_at: {TIME_IN}"),
+                    query_param("until", f"Exclusive upper bound on received_at: {TIME_IN}"),
                     *lists,
                 ],
             )
@@ -171,14 +180,14 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "openapiDocument",
                 "summary": "This document.",
-                "responses": {"200": _json_body({"type": "object"}), **_errors()},
+                "responses": {"200": json_body({"type": "object"}), **_errors()},
             }
         },
     }
 
 
 def _get(operation: str, summary: str, schema: str, parameters: list[Any], not_found: bool = False) -> Schema:
-    responses = {"200": _json_body(_ref(schema)), **_errors()}
+    responses = {"200": json_body(ref(schema)), **_errors()}
     if not_found:
         responses["404"] = {"$ref": "#/components/responses/NotFound"}
     refs = [p if isinstance(p, dict) else {"$ref": f"#/components/parameters/{p}"} for p in parameters]
@@ -191,7 +200,7 @@ def _replay() -> Schema:
         "summary": "Put a dead letter back to pending (error cleared) and wake the drain worker.",
         "parameters": [_path_param("id", "The inbox row's id.")],
         "responses": {
-            "200": _json_body(_ref("DeadLetter")),
+            "200": json_body(ref("DeadLetter")),
             **_errors(),
             "404": {"$ref": "#/components/responses/NotFound"},
             "409": {"$ref": "#/components/responses/Conflict"},
@@ -237,29 +246,31 @@ def _security_schemes() -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     return {
-        "Error": _object({"error": _object({"code": {"type": "string"}, "message": {"type": "string"}})}),
-        "Event": _object(_event_properties()),
-        "EventDetail": _object({**_event_properties(), "payload": {"type": "object"}}),
-        "EventPage": _page("Event"),
-        "RecipientSummary": _object(
+        "Error": object_schema(
+            {"error": object_schema({"code": {"type": "string"}, "message": {"type": "string"}})}
+        ),
+        "Event": object_schema(_event_properties()),
+        "EventDetail": object_schema({**_event_properties(), "payload": {"type": "object"}}),
+        "EventPage": page("Event"),
+        "RecipientSummary": object_schema(
             {
                 "address": {"type": "string"},
                 "total": {"type": "integer", "minimum": 1},
                 "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
-                "last": {"type": "object", "additionalProperties": _ref("Event")},
+                "last": {"type": "object", "additionalProperties": ref("Event")},
                 **sync_docs.recipient_properties(),
             }
         ),
-        "Stats": _object(
+        "Stats": object_schema(
             {
                 "interval": {"enum": ["hour", "day"]},
-                "since": _time_out(),
-                "until": _time_out(),
+                "since": time_out(),
+                "until": time_out(),
                 "buckets": {
                     "type": "array",
-                    "items": _object(
+                    "items": object_schema(
                         {
-                            "start": _time_out(),
+                            "start": time_out(),
                             "total": {"type": "integer", "minimum": 0},
                             "counts": {
                                 "type": "object",
@@ -270,23 +281,23 @@ def _schemas() -> dict[str, Any]:
                 },
             }
         ),
-        "DeadLetter": _object(_dead_letter_properties()),
-        "DeadLetterPage": _page("DeadLetter"),
-        "InboundSummary": _object(_inbound_properties()),
-        "InboundDetail": _object({**_inbound_properties(), **_inbound_detail_properties()}),
-        "InboundAttachment": _object(_attachment_properties()),
-        "InboundPage": _page("InboundSummary"),
+        "DeadLetter": object_schema(_dead_letter_properties()),
+        "DeadLetterPage": page("DeadLetter"),
+        "InboundSummary": object_schema(_inbound_properties()),
+        "InboundDetail": object_schema({**_inbound_properties(), **_inbound_detail_properties()}),
+        "InboundAttachment": object_schema(_attachment_properties()),
+        "InboundPage": page("InboundSummary"),
         **sync_docs.schemas(),
     }
 
 
 def _event_properties() -> dict[str, Any]:
-    text, nullable_text, nullable_object = {"type": "string"}, _nullable("string"), _nullable("object")
+    text, nullable_text, nullable_object = {"type": "string"}, nullable("string"), nullable("object")
     return {
         "id": {"type": "integer"},
         "mailgun_event_id": text,
-        "occurred_at": _time_out(),
-        "received_at": _time_out(),
+        "occurred_at": time_out(),
+        "received_at": time_out(),
         "event": text,
         "severity": nullable_text,
         "type": {"enum": list(TYPES)},
@@ -314,21 +325,21 @@ def _dead_letter_properties() -> dict[str, Any]:
         "status": {"enum": list(STATUSES)},
         "kind": {"enum": list(KINDS)},
         "route": {"type": "string"},
-        "received_at": _time_out(),
-        "error": _nullable("string"),
+        "received_at": time_out(),
+        "error": nullable("string"),
         "attempts": {"type": "integer", "minimum": 0},
-        "region_hint": _nullable("string"),
-        "domain_hint": _nullable("string"),
+        "region_hint": nullable("string"),
+        "domain_hint": nullable("string"),
         "content_type": {"type": "string"},
         "size": {"type": "integer", "minimum": 0, "description": "The body's size in bytes; never the body."},
     }
 
 
 def _inbound_properties() -> dict[str, Any]:
-    nullable_text = _nullable("string")
+    nullable_text = nullable("string")
     return {
         "id": {"type": "integer"},
-        "received_at": _time_out(),
+        "received_at": time_out(),
         "region": {"enum": [*REGIONS, None]},
         "domain": nullable_text,
         "recipient": nullable_text,
@@ -336,7 +347,7 @@ def _inbound_properties() -> dict[str, Any]:
         "from_name": nullable_text,
         "from_address": nullable_text,
         "subject": nullable_text,
-        "date": {**_time_out(), "type": ["string", "null"], "description": "The Date header, in UTC."},
+        "date": {**time_out(), "type": ["string", "null"], "description": "The Date header, in UTC."},
         "message_id": nullable_text,
         "fetch_status": {
             "enum": [*FETCH_STATUSES, None],
@@ -346,7 +357,7 @@ def _inbound_properties() -> dict[str, Any]:
 
 
 def _inbound_detail_properties() -> dict[str, Any]:
-    nullable_text, texts = _nullable("string"), {"type": "array", "items": {"type": "string"}}
+    nullable_text, texts = nullable("string"), {"type": "array", "items": {"type": "string"}}
     return {
         "to": texts,
         "cc": texts,
@@ -361,8 +372,8 @@ def _inbound_detail_properties() -> dict[str, Any]:
         "stripped_text": nullable_text,
         "stripped_html": nullable_text,
         "stripped_signature": nullable_text,
-        "spam_flag": _nullable("boolean"),
-        "spam_score": _nullable("number"),
+        "spam_flag": nullable("boolean"),
+        "spam_score": nullable("number"),
         "storage_url": nullable_text,
         "stored_attachments": {
             "type": "array",
@@ -372,36 +383,26 @@ def _inbound_detail_properties() -> dict[str, Any]:
         "content_hash": nullable_text,
         "fetch_attempts": {"type": "integer", "minimum": 0},
         "fetch_error": nullable_text,
-        "fetched_at": {**_time_out(), "type": ["string", "null"]},
+        "fetched_at": {**time_out(), "type": ["string", "null"]},
         "raw_size": {"type": ["integer", "null"], "description": "Bytes of raw MIME kept; null when none."},
-        "attachments": {"type": "array", "items": _ref("InboundAttachment")},
+        "attachments": {"type": "array", "items": ref("InboundAttachment")},
     }
 
 
 def _attachment_properties() -> dict[str, Any]:
     return {
         "n": {"type": "integer", "minimum": 1},
-        "filename": _nullable("string"),
+        "filename": nullable("string"),
         "content_type": {"type": "string"},
         "size": {"type": "integer", "minimum": 0},
         "inline": {"type": "boolean"},
-        "content_id": _nullable("string"),
+        "content_id": nullable("string"),
         "sha256": {"type": "string"},
         "content_kept": {
             "type": "boolean",
             "description": "False when the attachment was over "
             "MAILHOOK_ATTACHMENT_MAX_BYTES: only its metadata and sha256 were kept.",
         },
-    }
-
-
-def _query(name: str, description: str) -> Schema:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "string"},
     }
 
 
@@ -451,24 +452,7 @@ def _responses() -> dict[str, Any]:
         "Conflict": "The resource is not in a state that allows this.",
         "ServerError": "The store is unavailable (503) or another server error.",
     }
-    return {name: {**_json_body(_ref("Error")), "description": text} for name, text in described.items()}
-
-
-def _page(item: str) -> Schema:
-    return _object({"items": {"type": "array", "items": _ref(item)}, "next_cursor": _nullable("string")})
-
-
-def _object(properties: dict[str, Any]) -> Schema:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-
-
-def _json_body(schema: Schema) -> Schema:
-    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+    return {name: {**json_body(ref("Error")), "description": text} for name, text in described.items()}
 
 
 def _path_param(name: str, description: str) -> Schema:
@@ -479,15 +463,3 @@ def _path_param(name: str, description: str) -> Schema:
         "description": description,
         "schema": {"type": "string"},
     }
-
-
-def _nullable(kind: str) -> Schema:
-    return {"type": [kind, "null"]}
-
-
-def _time_out() -> Schema:
-    return {"type": "string", "format": "date-time", "description": "RFC 3339, UTC."}
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.api.doc_parts import (
+    Schema,
+    json_body,
+    nullable,
+    object_schema,
+    page,
+    query_param,
+    ref,
+    time_out,
+)
 from app.models.sync import ACTION_KINDS, ACTION_STATUSES, SUPPRESSION_KINDS, SUPPRESSION_STATES
 from app.regions import REGIONS
-
-Schema = dict[str, Any]
 
 
 def paths() -> dict[str, Any]:
@@ -24,11 +32,11 @@ def paths() -> dict[str, Any]:
                 "observed on a domain by Mailgun, or copied by the sync to the other domains of its region.",
                 "SuppressionPage",
                 [
-                    _query("address", "Address, case-insensitive."),
+                    query_param("address", "Address, case-insensitive."),
                     {"$ref": "#/components/parameters/domain"},
                     {"$ref": "#/components/parameters/region"},
-                    _query("kind", f"Case-insensitive: {', '.join(SUPPRESSION_KINDS)}."),
-                    _query("state", f"Case-insensitive: {', '.join(SUPPRESSION_STATES)}."),
+                    query_param("kind", f"Case-insensitive: {', '.join(SUPPRESSION_KINDS)}."),
+                    query_param("state", f"Case-insensitive: {', '.join(SUPPRESSION_STATES)}."),
                     *_paging(),
                 ],
             )
@@ -39,7 +47,7 @@ def paths() -> dict[str, Any]:
                 "The outbox of calls back to Mailgun, newest first.",
                 "SyncActionPage",
                 [
-                    _query("status", f"Case-insensitive: {', '.join(ACTION_STATUSES)}."),
+                    query_param("status", f"Case-insensitive: {', '.join(ACTION_STATUSES)}."),
                     {"$ref": "#/components/parameters/region"},
                     *_paging(),
                 ],
@@ -60,7 +68,7 @@ def paths() -> dict[str, Any]:
                     }
                 ],
                 "responses": {
-                    "200": _json(_ref("SyncAction")),
+                    "200": json_body(ref("SyncAction")),
                     **_errors(),
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "409": {"$ref": "#/components/responses/Conflict"},
@@ -72,16 +80,16 @@ def paths() -> dict[str, Any]:
 
 def schemas() -> dict[str, Any]:
     return {
-        "Suppression": _object(_suppression_properties()),
-        "SuppressionPage": _page("Suppression"),
-        "SyncAction": _object(_action_properties()),
-        "SyncActionPage": _page("SyncAction"),
-        "ListMembership": _object(
+        "Suppression": object_schema(_suppression_properties()),
+        "SuppressionPage": page("Suppression"),
+        "SyncAction": object_schema(_action_properties()),
+        "SyncActionPage": page("SyncAction"),
+        "ListMembership": object_schema(
             {
                 "region": {"enum": list(REGIONS)},
                 "list_address": {"type": "string"},
                 "subscribed": {"type": "boolean"},
-                "refreshed_at": _time(),
+                "refreshed_at": time_out(),
             }
         ),
     }
@@ -90,10 +98,10 @@ def schemas() -> dict[str, Any]:
 def recipient_properties() -> dict[str, Any]:
     """What GET /recipients/{address} adds to its summary."""
     return {
-        "suppressions": {"type": "array", "items": _ref("Suppression")},
+        "suppressions": {"type": "array", "items": ref("Suppression")},
         "lists": {
             "type": "array",
-            "items": _ref("ListMembership"),
+            "items": ref("ListMembership"),
             "description": "The mirrored mailing lists of each region having the address.",
         },
     }
@@ -107,9 +115,9 @@ def _suppression_properties() -> dict[str, Any]:
         "address": {"type": "string"},
         "kind": {"enum": list(SUPPRESSION_KINDS)},
         "state": {"enum": list(SUPPRESSION_STATES)},
-        "source_event_id": _nullable("integer"),
-        "synced_at": {**_time(), "type": ["string", "null"]},
-        "updated_at": _time(),
+        "source_event_id": nullable("integer"),
+        "synced_at": {**time_out(), "type": ["string", "null"]},
+        "updated_at": time_out(),
     }
 
 
@@ -118,17 +126,17 @@ def _action_properties() -> dict[str, Any]:
         "id": {"type": "integer"},
         "region": {"enum": list(REGIONS)},
         "kind": {"enum": list(ACTION_KINDS)},
-        "domain": _nullable("string"),
-        "list_address": _nullable("string"),
+        "domain": nullable("string"),
+        "list_address": nullable("string"),
         "address": {"type": "string"},
         "payload": {"type": "object", "description": "The Mailgun record fields besides the address."},
         "status": {"enum": list(ACTION_STATUSES)},
         "attempts": {"type": "integer", "minimum": 0},
-        "next_attempt_at": _time(),
-        "last_error": _nullable("string"),
-        "event_id": _nullable("integer"),
-        "created_at": _time(),
-        "updated_at": _time(),
+        "next_attempt_at": time_out(),
+        "last_error": nullable("string"),
+        "event_id": nullable("integer"),
+        "created_at": time_out(),
+        "updated_at": time_out(),
     }
 
 
@@ -137,7 +145,7 @@ def _get(operation: str, summary: str, schema: str, parameters: list[Schema]) ->
         "operationId": operation,
         "summary": summary,
         "parameters": parameters,
-        "responses": {"200": _json(_ref(schema)), **_errors()},
+        "responses": {"200": json_body(ref(schema)), **_errors()},
     }
 
 
@@ -145,47 +153,8 @@ def _paging() -> list[Schema]:
     return [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}]
 
 
-def _query(name: str, description: str) -> Schema:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
 def _errors() -> dict[str, Any]:
     return {
         code: {"$ref": f"#/components/responses/{name}"}
         for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("default", "ServerError"))
     }
-
-
-def _page(item: str) -> Schema:
-    return _object({"items": {"type": "array", "items": _ref(item)}, "next_cursor": _nullable("string")})
-
-
-def _object(properties: dict[str, Any]) -> Schema:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-
-
-def _json(schema: Schema) -> Schema:
-    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
-
-
-def _nullable(kind: str) -> Schema:
-    return {"type": [kind, "null"]}
-
-
-def _time() -> Schema:
-    return {"type": "string", "format": "date-time", "description": "RFC 3339, UTC."}
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}

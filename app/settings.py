@@ -106,15 +106,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         domain_regions=_domain_regions(env.get("MAILGUN_DOMAINS", "")),
         api_bases={r: _api_base(env, r) for r in REGIONS},
         api_tokens=_csv(env, "MAILHOOK_API_TOKENS"),
-        signature_max_age=_positive_int(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE),
+        signature_max_age=_count(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE, minimum=1),
         env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
-        retention_days=_positive_int(env, "MAILHOOK_RETENTION_DAYS", 30),
+        retention_days=_count(env, "MAILHOOK_RETENTION_DAYS", 30, minimum=1),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
         queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
         group_commit=_flag(env, "MAILHOOK_GROUP_COMMIT", True),
         log_format=_choice(env, "MAILHOOK_LOG_FORMAT", ("json", "text"), _default_log_format(env)),
-        attachment_max_bytes=_positive_int(
-            env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES
+        attachment_max_bytes=_count(
+            env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES, minimum=1
         ),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
@@ -178,19 +178,6 @@ def _api_base(env: Mapping[str, str], region: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SettingsError(f"{name} must be an http(s) URL such as {DEFAULT_API_BASES[region]}")
     return url
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number of seconds or days, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
-    return value
 
 
 def _default_log_format(env: Mapping[str, str]) -> str:

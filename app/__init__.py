@@ -18,11 +18,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flask import Flask
 
     from app import api, dashboard, health, intake, observability
-    from app.devkey import with_dev_signing_key
+    from app.devkey import with_dev_secrets
     from app.services import Services
     from app.settings import load_settings
 
-    settings = with_dev_signing_key(settings or load_settings())
+    settings = with_dev_secrets(settings or load_settings())
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mailhook"] = Services(settings)

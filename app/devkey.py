@@ -1,6 +1,8 @@
-"""A development signing key, so that a newcomer's service verifies signatures from the first minute.
+"""Development secrets, so that a newcomer's service verifies signatures and serves its API from the first
+minute: a signing key and an API token, random, kept under var/ and printed at start.
 
-Only outside production: production refuses to start without MAILGUN_WEBHOOK_SIGNING_KEYS instead.
+Only outside production: production refuses to start without MAILGUN_WEBHOOK_SIGNING_KEYS and
+MAILHOOK_API_TOKENS instead.
 """
 
 from __future__ import annotations
@@ -12,24 +14,34 @@ from pathlib import Path
 from app.settings import Settings
 
 DEV_KEY_PATH = Path("var") / "dev-signing-key"
+DEV_TOKEN_PATH = Path("var") / "dev-api-token"
 
 
-def with_dev_signing_key(settings: Settings, path: Path = DEV_KEY_PATH) -> Settings:
-    """The same settings, with a persisted random key when none is configured and not in production."""
-    if settings.signing_keys or settings.is_production:
+def with_dev_secrets(
+    settings: Settings, key_path: Path = DEV_KEY_PATH, token_path: Path = DEV_TOKEN_PATH
+) -> Settings:
+    """The settings, with a persisted random signing key and API token for whichever is not configured."""
+    if settings.is_production:
         return settings
-    return dataclasses.replace(settings, signing_keys=(dev_signing_key(path),))
+    if not settings.signing_keys:
+        settings = dataclasses.replace(settings, signing_keys=(_persisted_secret(key_path, "dev-"),))
+    if not settings.api_tokens:
+        settings = dataclasses.replace(settings, api_tokens=(_persisted_secret(token_path, "dev-token-"),))
+    return settings
 
 
-def dev_signing_key(path: Path = DEV_KEY_PATH) -> str:
+def _persisted_secret(path: Path, prefix: str) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = "dev-" + secrets.token_hex(24)
-    path.write_text(key + "\n")
+    secret = prefix + secrets.token_hex(24)
+    path.write_text(secret + "\n")
     path.chmod(0o600)
-    return key
+    return secret
 
 
-def uses_dev_key(settings: Settings, path: Path = DEV_KEY_PATH) -> bool:
-    return path.exists() and settings.signing_keys == (path.read_text().strip(),)
+def dev_secret_in_use(configured: tuple[str, ...], path: Path) -> str | None:
+    """The development secret when it is the one in use, else None."""
+    if path.exists() and configured == (path.read_text().strip(),):
+        return configured[0]
+    return None

@@ -18,7 +18,7 @@ import click
 
 from app import migrate
 from app.cli import settings_or_exit
-from app.devkey import DEV_KEY_PATH, uses_dev_key, with_dev_signing_key
+from app.devkey import DEV_KEY_PATH, DEV_TOKEN_PATH, dev_secret_in_use, with_dev_secrets
 
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 
@@ -29,10 +29,13 @@ GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.
 @click.option("--web-workers", default=2, show_default=True, type=int)
 def run(host: str, port: int, web_workers: int) -> None:
     """Run web + worker + beat in the foreground (Ctrl-C stops all)."""
-    settings = with_dev_signing_key(settings_or_exit())
+    settings = with_dev_secrets(settings_or_exit())
     migrate.upgrade(settings.database_url)
-    if uses_dev_key(settings):
-        _announce_dev_key(settings.signing_keys[0], host, port)
+    base = f"http://{host}:{port}"
+    if key := dev_secret_in_use(settings.signing_keys, DEV_KEY_PATH):
+        _announce(_dev_key_text(key, base))
+    if token := dev_secret_in_use(settings.api_tokens, DEV_TOKEN_PATH):
+        _announce(_dev_token_text(token, base))
     env = {
         **os.environ,
         "WEB_CONCURRENCY": str(web_workers),
@@ -93,17 +96,26 @@ def _supervise(processes: list[subprocess.Popen[bytes]]) -> int:
     return next((code for code in codes if code), 0)
 
 
-def _announce_dev_key(key: str, host: str, port: int) -> None:
-    line = "=" * 78
-    click.secho(
-        f"\n{line}\n  DEVELOPMENT SIGNING KEY (MAILGUN_WEBHOOK_SIGNING_KEYS is not set)\n\n    {key}\n\n"
+def _dev_key_text(key: str, base: str) -> str:
+    return (
+        f"DEVELOPMENT SIGNING KEY (MAILGUN_WEBHOOK_SIGNING_KEYS is not set)\n\n    {key}\n\n"
         f"  Kept in {DEV_KEY_PATH}. Sign a sample payload and post it:\n"
         f"    .venv/bin/mailhook sign \\\n"
         f"      ../shared/mailgun/payloads/delivered.webhook-json.anymail-real-sanitized.json \\\n"
-        f"      | curl -sS -H 'Content-Type: application/json' --data-binary @- "
-        f"http://{host}:{port}/webhooks/mailgun\n"
-        f"  Never use this key in production: set MAILGUN_WEBHOOK_SIGNING_KEYS.\n{line}\n",
-        fg="yellow",
-        bold=True,
-        err=True,
+        f"      | curl -sS -H 'Content-Type: application/json' --data-binary @- {base}/webhooks/mailgun\n"
+        f"  Never use this key in production: set MAILGUN_WEBHOOK_SIGNING_KEYS."
     )
+
+
+def _dev_token_text(token: str, base: str) -> str:
+    return (
+        f"DEVELOPMENT API TOKEN (MAILHOOK_API_TOKENS is not set)\n\n    {token}\n\n"
+        f"  Kept in {DEV_TOKEN_PATH}. Read the events, or open {base}/dashboard with it:\n"
+        f"    curl -sS -H 'Authorization: Bearer {token}' {base}/api/v1/events\n"
+        f"  Never use this token in production: set MAILHOOK_API_TOKENS."
+    )
+
+
+def _announce(text: str) -> None:
+    line = "=" * 78
+    click.secho(f"\n{line}\n  {text}\n{line}\n", fg="yellow", bold=True, err=True)

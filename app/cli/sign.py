@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import click
 
 from app.cli import settings_or_exit
-from app.devkey import with_dev_signing_key
+from app.devkey import with_dev_secrets
 from app.signing import compute_signature
 
 
@@ -45,7 +45,7 @@ def signed_body(document: dict, key: str) -> tuple[bytes, str]:
 @click.option("--content-type", "show_type", is_flag=True, help="Print only the content type to use.")
 def sign(path: Path, key: str | None, show_type: bool) -> None:
     """Print PATH's payload, freshly signed, to stdout (pipe it into curl --data-binary @-)."""
-    key = key or with_dev_signing_key(settings_or_exit()).signing_keys[0]
+    key = key or with_dev_secrets(settings_or_exit()).signing_keys[0]
     body, content_type = signed_body(json.loads(path.read_text()), key)
     if show_type:
         click.echo(content_type)

@@ -92,10 +92,16 @@ def test_mailhook_run_serves_the_embedded_default(tmp_path: Path) -> None:
         )
         assert answer.status_code == 200
         assert _wait_for_done(tmp_path / "var" / "mailhook.sqlite3")
+        token = (tmp_path / "var" / "dev-api-token").read_text().strip()
+        events = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/events", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert [item["type"] for item in events.json()["items"]] == ["delivered"]
     finally:
         process.terminate()
         output = process.communicate(timeout=60)[0].decode(errors="replace")
     assert "DEVELOPMENT SIGNING KEY" in output and key in output
+    assert "DEVELOPMENT API TOKEN" in output and token in output
     assert process.returncode == 0
 
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 
 from app.models import Event, InboxRow
 from tests.e2e.conftest import Service
@@ -40,7 +40,7 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def count(engine: Engine, query) -> int:  # type: ignore[no-untyped-def]
+def count(engine: Engine, query: Select[tuple[int]]) -> int:
     with engine.connect() as connection:
         return int(connection.scalar(query) or 0)
 

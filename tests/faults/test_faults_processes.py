@@ -12,6 +12,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Select, func, select
@@ -40,7 +41,7 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def count(engine: Engine, query: Select[tuple[int]]) -> int:
+def count(engine: Engine, query: Select[Any]) -> int:
     with engine.connect() as connection:
         return int(connection.scalar(query) or 0)
 

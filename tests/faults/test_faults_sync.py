@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
 
+from app.settings import Settings
 from tests.faults.mailgun_like import wait_for
 from tests.integration.sync_support import World, event, fakes, sent, world_settings
 
@@ -22,7 +23,7 @@ SHOP = "/v3/shop.example.com/bounces"
 
 
 @pytest.fixture
-def world(db_url: str, settings_for) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(db_url: str, settings_for: Callable[..., Settings]) -> Iterator[World]:
     with fakes() as (us, eu):
         world = World(world_settings(settings_for, db_url, us, eu), us, eu)
         yield world

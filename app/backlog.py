@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from app.metrics import GaugeReading
-from app.models import Base, InboxRow
+from app.models import Base, InboxRow, PollCursor
 
 inbox = InboxRow.__table__
 # States of the sync outbox worth watching; `done` rows only grow and are not backlog.
@@ -53,9 +53,45 @@ def _sync_backlog(connection: Connection) -> dict[tuple[str, str], int]:
     return {(region, status): int(n) for region, status, n in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class PollPosition:
+    """One domain's Events API cursor: everything up to `trusted_until` is stored."""
+
+    region: str
+    domain: str
+    trusted_until: datetime | None
+    last_run_at: datetime | None
+    last_outcome: str | None
+    created_at: datetime
+
+    def lag_seconds(self, now: datetime) -> float:
+        """How far behind now the stored log is. Before a first page is stored the cursor has no position,
+        so the lag is how long it has gone without one: a poller that never succeeds shows a growing lag.
+        """
+        since = self.trusted_until if self.trusted_until is not None else self.created_at
+        return max((now - _utc(since)).total_seconds(), 0.0)
+
+
+def read_poll_positions(connection: Connection) -> list[PollPosition]:
+    cursor = PollCursor.__table__.c
+    rows = connection.execute(
+        select(
+            cursor.region,
+            cursor.domain,
+            cursor.trusted_until,
+            cursor.last_run_at,
+            cursor.last_outcome,
+            cursor.created_at,
+        ).order_by(cursor.region, cursor.domain)
+    ).all()
+    return [PollPosition(*row) for row in rows]
+
+
 def backlog_gauges(engine: Engine) -> list[GaugeReading]:
+    now = datetime.now(UTC)
     with engine.connect() as connection:
-        backlog = read_backlog(connection, datetime.now(UTC))
+        backlog = read_backlog(connection, now)
+        positions = read_poll_positions(connection)
     return [
         ("mailhook_database_up", "Whether the database answered this scrape.", [], [([], 1.0)]),
         ("mailhook_inbox_pending", "Inbox rows waiting for the worker.", [], [([], float(backlog.pending))]),
@@ -76,6 +112,12 @@ def backlog_gauges(engine: Engine) -> list[GaugeReading]:
             "Sync actions not yet done, by region and state.",
             ["region", "state"],
             [([region, state], float(n)) for (region, state), n in backlog.sync_by_region_state.items()],
+        ),
+        (
+            "mailhook_events_api_lag_seconds",
+            "How far behind now the Events API poller's trusted position is, per domain.",
+            ["region", "domain"],
+            [([p.region, p.domain], p.lag_seconds(now)) for p in positions],
         ),
     ]
 

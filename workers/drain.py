@@ -14,6 +14,7 @@ from celery import Task, shared_task
 from sqlalchemy import Connection, Engine, exists, select
 
 from app.db import get_engine
+from app.metrics import DEAD_LETTERS
 from app.models import InboxRow
 from app.settings import Settings
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
@@ -39,6 +40,7 @@ class BatchResult:
     events: int = 0
     dead: int = 0
     dead_reasons: dict[int, str] = field(default_factory=dict)
+    dead_by_kind: dict[str, int] = field(default_factory=dict)
     fetches: list[int] = field(default_factory=list)
 
 
@@ -48,6 +50,9 @@ def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> 
         rows = claim_pending(connection, limit)
         result = _process(connection, rows, settings)
         connection.commit()
+    # Only once committed, so a rolled-back batch is not counted.
+    for kind, n in result.dead_by_kind.items():
+        DEAD_LETTERS.labels(kind).inc(n)
     # Only once committed: a fetch must find its pending message.
     enqueue_fetches(settings, result.fetches)
     return result
@@ -81,6 +86,9 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
     result.events = store_events(connection, event_rows, settings)  # with their sync actions, all or nothing
     mark_dead(connection, result.dead_reasons)
     result.dead = len(result.dead_reasons)
+    for row in rows:
+        if row.id in result.dead_reasons:
+            result.dead_by_kind[row.kind] = result.dead_by_kind.get(row.kind, 0) + 1
     return result
 
 

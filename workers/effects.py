@@ -36,6 +36,7 @@ EFFECT_COLUMNS = (
     "occurred_at",
     "type",
     "region",
+    "source",  # for the events-stored counter's label
     "domain",
     "recipient",
     "tags",

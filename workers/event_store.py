@@ -10,6 +10,7 @@ where a multi-row VALUES insert made the driver split a megabyte of SQL per batc
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Connection
 
 from app.db import insert_ignoring_conflicts
+from app.metrics import EVENTS_STORED
 from app.models import Event
 from app.settings import Settings
 from workers.effects import EFFECT_COLUMNS, effect_columns, plan_effects
@@ -39,7 +41,16 @@ def store_events(connection: Connection, rows: Sequence[dict[str, Any]], setting
         statement = insert_ignoring_conflicts(table, connection).returning(*effect_columns(table))
         inserted = list(connection.execute(statement, list(rows)).all())
     plan_effects(connection, inserted, settings)
+    _count_stored(inserted)
     return len(inserted)
+
+
+def _count_stored(inserted: Sequence[Any]) -> None:
+    """Counted as inserted, before the caller commits: a batch that then rolls back is counted again on its
+    retry, so the counter can run ahead of the table after a failure, never behind it."""
+    # One increment per label set, not per row: each is a write to the process's metrics file.
+    for (kind, region, source), n in Counter((row.type, row.region, row.source) for row in inserted).items():
+        EVENTS_STORED.labels(kind, region, source).inc(n)
 
 
 def _copy_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[Any]:

@@ -26,6 +26,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
+from app.metrics import MAILGUN_CALLS
 from app.settings import Settings, SyncSettings
 
 SUPPRESSION_KINDS = ("bounces", "complaints", "unsubscribes")
@@ -262,8 +263,10 @@ class MailgunClient:
             try:
                 response = self._http.request(method, url, **kwargs)
             except httpx.TransportError as exc:  # timeouts included
+                MAILGUN_CALLS.labels(self.region, _failure_status(exc)).inc()
                 failure = f"{type(exc).__name__} on {method} {_bare(url)}"
             else:
+                MAILGUN_CALLS.labels(self.region, str(response.status_code)).inc()
                 if response.status_code == 429:
                     self.paused_until = max(
                         self.paused_until, time.time() + self._retry_delay(response, attempt)
@@ -302,6 +305,11 @@ class MailgunClient:
         if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < 86400:
             return float(seconds)
         return self._backoff(attempt)
+
+
+def _failure_status(exc: httpx.TransportError) -> str:
+    """The API-calls counter's status for a call that got no answer."""
+    return "timeout" if isinstance(exc, httpx.TimeoutException) else "error"
 
 
 def _path(*segments: str) -> str:

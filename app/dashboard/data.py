@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from app.api.stats import read_counts, stats_range
-from app.backlog import Backlog, read_backlog
+from app.backlog import Backlog, read_backlog, read_poll_positions
 from app.dashboard.chart import HourCounts
 from app.settings import Settings
 
@@ -49,5 +49,16 @@ def read_dashboard(engine: Engine, settings: Settings, now: datetime) -> Dashboa
 
 
 def read_poll_views(connection: Connection) -> dict[tuple[str, str], PollView]:
-    """Filled in by the poller's cursor table; empty until the poller has run."""
-    return {}
+    """The poller's cursors, as text; a domain not yet polled has no entry."""
+    return {
+        (p.region, p.domain): PollView(
+            position=_when(p.trusted_until, "no page stored yet"),
+            last_run=_when(p.last_run_at, "never"),
+            outcome=p.last_outcome or "running",
+        )
+        for p in read_poll_positions(connection)
+    }
+
+
+def _when(moment: datetime | None, otherwise: str) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment is not None else otherwise

@@ -14,6 +14,7 @@ from app.db import get_engine
 from app.regions import REGIONS
 from app.settings import Settings
 from app.task_names import PUSH_SYNC, QUEUE_DEFAULT, REFRESH_LISTS
+from workers.leases import run_alone
 from workers.list_mirror import refresh_region_lists
 from workers.mailgun_api import MailgunClient, MailgunError
 from workers.push import push_region
@@ -50,9 +51,14 @@ def refresh_lists(self, region: str) -> int:
     settings: Settings = self.app.conf.mailhook_settings
     if not syncs(settings, region):
         return 0
+    engine = get_engine(settings)
     try:
+        # Under a lease per region: two refreshes at once would page every list twice and race on the mirror.
         with MailgunClient.for_region(settings, region) as client:
-            return refresh_region_lists(get_engine(settings), region, client)
+            mirrored = run_alone(
+                engine, f"{REFRESH_LISTS}:{region}", lambda: refresh_region_lists(engine, region, client)
+            )
+        return mirrored or 0
     except MailgunError as exc:  # the next scheduled refresh tries again; the old mirror stays meanwhile
         log.warning("refresh_lists %s: %s", region, exc)
         return 0

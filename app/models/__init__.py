@@ -4,6 +4,7 @@ from app.models.base import Base
 from app.models.events import Event
 from app.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.models.inbox import InboxRow
+from app.models.leases import TaskLease
 from app.models.polling import PollCursor
 from app.models.sync import ListMember, MailingList, Suppression, SyncAction, SyncPause
 
@@ -19,4 +20,5 @@ __all__ = [
     "Suppression",
     "SyncAction",
     "SyncPause",
+    "TaskLease",
 ]

@@ -42,7 +42,9 @@ def misrouted_json(route: str, body: bytes) -> str:
         document = json.loads(body)
     except (ValueError, RecursionError):
         document = None
-    event = document.get("event-data", {}).get("event") if isinstance(document, dict) else None
+    # "event-data" may be anything a sender put there (null, a list): only an object has an event name.
+    data = document.get("event-data") if isinstance(document, dict) else None
+    event = data.get("event") if isinstance(data, dict) else None
     what = f"a tracking webhook ({event})" if isinstance(event, str) else "a JSON tracking webhook"
     return f"{what} was posted to the inbound URL {route_path(route)}: {_WEBHOOK_FIX}"
 

@@ -371,7 +371,7 @@ def test_web_probes_health_and_readiness() -> None:
     web = find(applied_docs(), "Deployment", "mailhook-web")
     container = pod_spec(web)["containers"][0]
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz?require=database"
     assert container["command"] == procfile()["web"].split(" --bind")[0].split()
     pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
     assert pod_spec(web)["terminationGracePeriodSeconds"] > pre_stop + GRACEFUL_TIMEOUT

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import values as prometheus_values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -66,7 +67,7 @@ class DatabaseGauges(Collector):
 
 def exposition(read_gauges: Callable[[], list[GaugeReading]]) -> bytes:
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and _counters_in_files():
         MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY
@@ -75,6 +76,13 @@ def exposition(read_gauges: Callable[[], list[GaugeReading]]) -> bytes:
             registry.register(collector)
     registry.register(DatabaseGauges(read_gauges))
     return generate_latest(registry)
+
+
+def _counters_in_files() -> bool:
+    """Whether this process's counters live in PROMETHEUS_MULTIPROC_DIR. prometheus_client decides once, at
+    import: a variable set later (importing workers.celery into a process that already has metrics) leaves
+    them in memory, where only the default registry sees them."""
+    return bool(getattr(prometheus_values.ValueClass, "_multiprocess", False))
 
 
 def elapsed_since(started: float) -> float:

@@ -87,16 +87,25 @@ def wait_until_drained(client: httpx.Client) -> None:
 
 def test_dashboard_shows_the_service_state_after_signing_in(service: Service, browser) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import (
+        presence_of_element_located,
+        visibility_of_element_located,
+    )
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    wait = WebDriverWait(browser, 15)
 
     seed(service)
     browser.get(service.base_url + "/dashboard")
     assert browser.current_url.endswith("/dashboard/login")
     browser.find_element(By.NAME, "token").send_keys("not-the-token")
     browser.find_element(By.ID, "sign-in").click()
-    assert browser.find_element(By.ID, "login-error").is_displayed()
+    # A click submits the form; the answer is a new page, so wait for it rather than race it.
+    assert wait.until(visibility_of_element_located((By.ID, "login-error")))
 
     browser.find_element(By.NAME, "token").send_keys(API_TOKEN)
     browser.find_element(By.ID, "sign-in").click()
+    wait.until(presence_of_element_located((By.ID, "tile-dead")))
     assert browser.current_url.endswith("/dashboard")
     tile = browser.find_element(By.ID, "tile-dead").text
     assert tile.split()[-1] == "1"

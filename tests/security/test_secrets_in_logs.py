@@ -1,7 +1,8 @@
 """No secret in any log record, API answer, error answer or /metrics, with every logger at DEBUG.
 
 In-process only: intake with valid and refused signatures, API calls with good and bad tokens (Bearer and
-Basic). The sync push, inbound fetch and real-process log greps are not covered here.
+Basic). The sync push, the inbound fetch and the output of real gunicorn and Celery processes are covered by
+tests/security/test_secrets_in_process_logs.py.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app.redis_transport import TRANSPORT as REDIS_TRANSPORT
 from app.settings import Settings
 
 # Longer than any task can run, so Redis never hands a running task to a second worker.
@@ -45,6 +46,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     """The settings both sides need to agree on: where messages go and how a publish behaves."""
     return {
         "broker_url": broker_url(settings),
+        # The filesystem transport comes from the URL; Redis gets the variant that survives a lost server.
+        "broker_transport": REDIS_TRANSPORT if settings.redis_url else None,
         "broker_transport_options": broker_transport_options(settings),
         "broker_connection_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
         "broker_connection_retry_on_startup": True,

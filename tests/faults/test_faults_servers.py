@@ -28,12 +28,6 @@ def readiness(service: Service) -> tuple[int, dict[str, bool]]:
     return response.status_code, response.json().get("checks", {})
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug, not fixed: in about one run of three the Celery worker dies with 'Unrecoverable error'"
-    " (kombu 5.7's Redis transport closes the lost channel through a connection already reset) and"
-    " processing resumes only once a supervisor restarts it; see docs/reliability.md",
-)
 def test_redis_killed_and_restarted_during_load(
     running_service: Service, private_redis: PrivateRedis, fault_engine: Engine
 ) -> None:

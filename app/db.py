@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from app.settings import Settings
+from app.stores import store_for_region
 
 # Bounds that keep one stuck query from holding a web thread or a lock for long.
 STATEMENT_TIMEOUT_MS = 15_000
@@ -75,12 +76,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def get_engine(settings: Settings) -> Engine:
+    """The primary database's engine (the only one unless DATABASE_URL_EU is set)."""
+    return engine_for_url(settings.database_url)
+
+
+def region_engine(settings: Settings, region: str | None) -> Engine:
+    """The engine of the database that keeps this region's data (app/stores.py)."""
+    return engine_for_url(store_for_region(settings, region).url)
+
+
+def engine_for_url(database_url: str) -> Engine:
     """One engine per database URL per process (gunicorn and Celery fork after import, not before use)."""
     with _engines_lock:
-        engine = _engines.get(settings.database_url)
+        engine = _engines.get(database_url)
         if engine is None:
-            engine = make_engine(settings.database_url)
-            _engines[settings.database_url] = engine
+            engine = make_engine(database_url)
+            _engines[database_url] = engine
         return engine
 
 

@@ -52,6 +52,8 @@ class StoreUnavailable(Exception):
 class InboxWriter(Protocol):
     def store(self, delivery: Delivery) -> bool: ...
 
+    def close(self) -> None: ...
+
 
 def inbox_values(delivery: Delivery) -> dict[str, Any]:
     signed = delivery.signed
@@ -89,6 +91,13 @@ class PostgresInboxWriter:
             return self._process_local().submit([values[c] for c in COLUMNS], timeout=WRITE_TIMEOUT_SECONDS)
         except (psycopg.Error, psycopg_pool.PoolTimeout, TimeoutError) as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
+
+    def close(self) -> None:
+        """Release the pool's connections (a later store opens a new one)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+            self._pool, self._committer = None, None
 
     def _write_batch(self, rows: Sequence[list[Any]]) -> list[bool]:
         assert self._pool is not None
@@ -175,6 +184,9 @@ class SqlAlchemyInboxWriter:
                 return connection.execute(statement.returning(table.c.id)).first() is not None
         except SQLAlchemyError as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
+
+    def close(self) -> None:
+        """Nothing to release: the engine belongs to the process."""
 
 
 def inbox_writer(

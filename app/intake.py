@@ -58,7 +58,7 @@ def accept(rules: RouteRules) -> Response:
     if refused is not None:
         return refused
     try:
-        stored = services().inbox.store(delivery)
+        stored = services().inbox_for(delivery).store(delivery)
     except StoreUnavailable as exc:
         log.error("inbox unavailable, answering 503: %s", exc)
         return error_response(

@@ -1,4 +1,4 @@
-"""What a web process holds for its lifetime: settings, the database engine, the drain waker."""
+"""What a web process holds for its lifetime: settings, engines and inbox writers, the drain waker."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from app.broker import celery_config
-from app.db import get_engine
+from app.db import engine_for_url, get_engine
+from app.delivery import Delivery
 from app.inbox import InboxWriter, inbox_writer
 from app.settings import Settings
+from app.stores import delivery_region, store_for_region, stores
 from app.task_names import DRAIN_INBOX, QUEUE_INBOX
 from app.wake import DrainWaker
 
@@ -30,10 +32,24 @@ class Services:
     def engine(self) -> Engine:
         return get_engine(self.settings)
 
+    def inbox_for(self, delivery: Delivery) -> InboxWriter:
+        """The writer of the database keeping the delivery's region (the primary one if it does not say)."""
+        region = delivery_region(self.settings, delivery.region_hint, delivery.domain_hint)
+        return self._inboxes[store_for_region(self.settings, region).name]
+
     @cached_property
-    def inbox(self) -> InboxWriter:
+    def _inboxes(self) -> dict[str, InboxWriter]:
         threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-        return inbox_writer(self.settings.database_url, self.engine, self.settings.group_commit, threads)
+        group_commit = self.settings.group_commit
+        return {
+            store.name: inbox_writer(store.url, engine_for_url(store.url), group_commit, threads)
+            for store in stores(self.settings)
+        }
+
+    def close(self) -> None:
+        """Release the inbox writers' connections, if any delivery opened them."""
+        for writer in self.__dict__.get("_inboxes", {}).values():
+            writer.close()
 
     @cached_property
     def celery_client(self) -> Celery:

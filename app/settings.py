@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from app.regions import DEFAULT_API_BASES, REGIONS
 
 DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 DEFAULT_SIGNATURE_MAX_AGE = 43200  # Mailgun retries for ~8 h and may resend the original signature.
 ENVIRONMENTS = ("development", "test", "production")
 # Inbound attachments up to this size keep their content in the database; larger ones their metadata only.
@@ -60,7 +61,9 @@ class PollSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    database_url: str = DEFAULT_DATABASE_URL
+    # When set, the EU region's data is stored in this database only (app/stores.py).
+    database_url_eu: str | None = None
     redis_url: str | None = None
     signing_keys: tuple[str, ...] = ()
     api_key: str | None = None
@@ -100,6 +103,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     settings = Settings(
         database_url=_database_url(env),
+        database_url_eu=_database_url_eu(env),
         redis_url=_redis_url(env),
         signing_keys=_csv(env, "MAILGUN_WEBHOOK_SIGNING_KEYS"),
         api_key=env.get("MAILGUN_API_KEY", "").strip() or None,
@@ -133,7 +137,20 @@ def _check_production(settings: Settings) -> None:
 
 
 def _database_url(env: Mapping[str, str]) -> str:
-    url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return _checked_database_url("DATABASE_URL", env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+
+
+def _database_url_eu(env: Mapping[str, str]) -> str | None:
+    raw = env.get("DATABASE_URL_EU", "").strip()
+    if not raw:
+        return None
+    url = _checked_database_url("DATABASE_URL_EU", raw)
+    if url == _database_url(env):
+        raise SettingsError("DATABASE_URL_EU must name another database than DATABASE_URL")
+    return url
+
+
+def _checked_database_url(name: str, url: str) -> str:
     if url.startswith("postgres://"):  # Heroku-style alias.
         url = "postgresql://" + url[len("postgres://") :]
     if not (
@@ -141,7 +158,7 @@ def _database_url(env: Mapping[str, str]) -> str:
         or url.startswith("postgresql+psycopg://")
         or url.startswith("sqlite:///")
     ):
-        raise SettingsError("DATABASE_URL must start with postgresql:// or sqlite:///")
+        raise SettingsError(f"{name} must start with postgresql:// or sqlite:///")
     return url
 
 

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from celery import Task, shared_task
 from sqlalchemy import Connection, Engine, exists, select
 
-from app.db import get_engine
+from app.db import engine_for_url
 from app.metrics import DEAD_LETTERS
 from app.models import InboxRow
 from app.settings import Settings
+from app.stores import PRIMARY, store_for_region, stores
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead
 from workers.event_store import store_events
 from workers.fetch_tasks import enqueue_fetches
+from workers.forward import forward_rows
 from workers.interpret import DeadLetter, interpret_webhook
 from workers.mail_store import store_inbound
 from workers.mail_triage import is_inbound
@@ -42,13 +44,18 @@ class BatchResult:
     dead_reasons: dict[int, str] = field(default_factory=dict)
     dead_by_kind: dict[str, int] = field(default_factory=dict)
     fetches: list[int] = field(default_factory=list)
+    forwards: dict[int, Engine] = field(default_factory=dict)  # rows that belong in another database
 
 
-def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> BatchResult:
+def drain_batch(
+    engine: Engine, settings: Settings, limit: int = BATCH_SIZE, store: str = PRIMARY
+) -> BatchResult:
+    """One batch from the database `store` names (the primary one unless the EU has its own)."""
     with engine.connect() as connection:
         begin_claiming(connection)
         rows = claim_pending(connection, limit)
-        result = _process(connection, rows, settings)
+        result = _process(connection, rows, settings, store)
+        forward_rows(connection, result.forwards)
         connection.commit()
     # Only once committed, so a rolled-back batch is not counted.
     for kind, n in result.dead_by_kind.items():
@@ -58,7 +65,7 @@ def drain_batch(engine: Engine, settings: Settings, limit: int = BATCH_SIZE) -> 
     return result
 
 
-def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings) -> BatchResult:
+def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings, store: str) -> BatchResult:
     result = BatchResult(claimed=len(rows))
     event_rows = []
     for row in rows:  # claimed rows are already marked done; only the dead ones are re-marked below
@@ -82,6 +89,10 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
         if isinstance(outcome, DeadLetter):
             result.dead_reasons[row.id] = outcome.reason
             continue
+        home = store_for_region(settings, outcome.region)
+        if home.name != store:
+            result.forwards[row.id] = engine_for_url(home.url)
+            continue
         event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
     result.events = store_events(connection, event_rows, settings)  # with their sync actions, all or nothing
     mark_dead(connection, result.dead_reasons)
@@ -93,12 +104,12 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings)
 
 
 def drain_until_empty(
-    engine: Engine, settings: Settings, budget: float = DRAIN_BUDGET_SECONDS
+    engine: Engine, settings: Settings, budget: float = DRAIN_BUDGET_SECONDS, store: str = PRIMARY
 ) -> tuple[int, bool]:
     """Drain batches until none is left or the budget is spent; (rows claimed, more left?)."""
     deadline, total = time.monotonic() + budget, 0
     while time.monotonic() < deadline:
-        batch = drain_batch(engine, settings)
+        batch = drain_batch(engine, settings, store=store)
         total += batch.claimed
         if batch.dead:
             log.warning("dead-lettered %d inbox rows", batch.dead)
@@ -115,7 +126,12 @@ def has_pending(engine: Engine) -> bool:
 @shared_task(name=DRAIN_INBOX, bind=True, acks_late=True, ignore_result=True)
 def drain_inbox(self: Task) -> int:
     settings = self.app.conf.mailhook_settings
-    claimed, more = drain_until_empty(get_engine(settings), settings)
+    claimed, more = 0, False
+    # The primary database first: what it forwards to a region's own database is drained right after.
+    for store in stores(settings):
+        engine = engine_for_url(store.url)
+        store_claimed, store_more = drain_until_empty(engine, settings, store=store.name)
+        claimed, more = claimed + store_claimed, more or store_more
     if more:
         self.app.send_task(DRAIN_INBOX)
     return claimed
@@ -125,7 +141,7 @@ def drain_inbox(self: Task) -> int:
 def sweep_inbox(self: Task) -> bool:
     """Beat: wake the drain for rows whose wake-up was lost (broker down, worker killed)."""
     settings = self.app.conf.mailhook_settings
-    if has_pending(get_engine(settings)):
+    if any(has_pending(engine_for_url(store.url)) for store in stores(settings)):
         self.app.send_task(DRAIN_INBOX)
         return True
     return False

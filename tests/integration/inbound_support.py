@@ -154,7 +154,4 @@ def add_inbound_message(engine: Engine, recipient: str = "in@example.com") -> in
 
 def release(app: Flask) -> None:
     """Close the intake's Postgres pool, which would otherwise hold a connection past the test."""
-    writer = app.extensions["mailhook"].__dict__.get("inbox")  # only if a post created it
-    pool = getattr(writer, "_pool", None)
-    if pool is not None:
-        pool.close()
+    app.extensions["mailhook"].close()

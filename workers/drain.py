@@ -17,7 +17,7 @@ from app.db import engine_for_url
 from app.metrics import DEAD_LETTERS
 from app.models import InboxRow
 from app.settings import Settings
-from app.stores import PRIMARY, store_for_region, stores
+from app.stores import PRIMARY, split, store_for_region, stores
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead
 from workers.event_store import store_events
@@ -118,6 +118,22 @@ def drain_until_empty(
     return total, True
 
 
+def drain_every_store(settings: Settings) -> tuple[int, bool]:
+    """Drain each database in turn; (rows claimed, more left in any?).
+
+    The primary database goes first, so what it forwards to a region's own database is drained in the same
+    pass; a second pass takes what a later database forwarded back to an earlier one."""
+    claimed, more = 0, False
+    for turn in range(2 if split(settings) else 1):
+        for store in stores(settings):
+            engine = engine_for_url(store.url)
+            if turn and not has_pending(engine):
+                continue
+            store_claimed, store_more = drain_until_empty(engine, settings, store=store.name)
+            claimed, more = claimed + store_claimed, more or store_more
+    return claimed, more
+
+
 def has_pending(engine: Engine) -> bool:
     with engine.connect() as connection:
         return bool(connection.scalar(select(exists().where(InboxRow.status == "pending"))))
@@ -125,13 +141,7 @@ def has_pending(engine: Engine) -> bool:
 
 @shared_task(name=DRAIN_INBOX, bind=True, acks_late=True, ignore_result=True)
 def drain_inbox(self: Task) -> int:
-    settings = self.app.conf.mailhook_settings
-    claimed, more = 0, False
-    # The primary database first: what it forwards to a region's own database is drained right after.
-    for store in stores(settings):
-        engine = engine_for_url(store.url)
-        store_claimed, store_more = drain_until_empty(engine, settings, store=store.name)
-        claimed, more = claimed + store_claimed, more or store_more
+    claimed, more = drain_every_store(self.app.conf.mailhook_settings)
     if more:
         self.app.send_task(DRAIN_INBOX)
     return claimed

@@ -70,7 +70,10 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings,
     event_rows = []
     for row in rows:  # claimed rows are already marked done; only the dead ones are re-marked below
         if is_inbound(row.kind, row.route):
-            inbound = store_inbound(connection, row, settings)
+            inbound = store_inbound(connection, row, settings, store)
+            if inbound.forward_to is not None:
+                result.forwards[row.id] = engine_for_url(inbound.forward_to)
+                continue
             if inbound.dead_reason is not None:
                 result.dead_reasons[row.id] = inbound.dead_reason
             result.fetches += inbound.fetches

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from app.db import insert_ignoring_conflicts
 from app.models import InboundAttachmentRow, InboundMessageRow, InboxRow
 from app.settings import Settings
+from app.stores import PRIMARY, store_for_region
 from workers.claims import ClaimedRow
 from workers.inbound import InboundAttachment, InboundParseError
 from workers.inbound_rows import attachment_values, delivery_values, message_values
@@ -44,9 +45,12 @@ class InboundResult:
 
     dead_reason: str | None = None
     fetches: list[int] = field(default_factory=list)
+    forward_to: str | None = None  # the URL of the database that keeps the message's region
 
 
-def store_inbound(connection: Connection, row: ClaimedRow, settings: Settings) -> InboundResult:
+def store_inbound(
+    connection: Connection, row: ClaimedRow, settings: Settings, store: str = PRIMARY
+) -> InboundResult:
     if row.kind == "webhook":  # JSON: Mailgun sends JSON for tracking webhooks only
         return InboundResult(misrouted_json(row.route, row.body))
     try:
@@ -62,18 +66,23 @@ def store_inbound(connection: Connection, row: ClaimedRow, settings: Settings) -
         return InboundResult(f"no inbound message in the post: {exc}")
     try:
         with connection.begin_nested():
-            return _store(connection, row, parsed, settings)
+            return _store(connection, row, parsed, settings, store)
     except (DataError, IntegrityError) as exc:
         # The type only: a driver message quotes the statement's parameters, i.e. the mail.
         log.warning("inbound row %d refused by the database: %s", row.id, type(exc).__name__)
         return InboundResult(f"the database refused the parsed message ({type(exc).__name__})")
 
 
-def _store(connection: Connection, row: ClaimedRow, parsed: Parsed, settings: Settings) -> InboundResult:
+def _store(
+    connection: Connection, row: ClaimedRow, parsed: Parsed, settings: Settings, store: str
+) -> InboundResult:
     message = parsed.message
     region = message_region(
         message.domain, message.storage_url, row.region_hint, settings.domain_regions, settings.api_bases
     )
+    home = store_for_region(settings, region)
+    if home.name != store:
+        return InboundResult(forward_to=home.url)
     if parsed.store_notification:
         refusal = fetch_refusal(message.storage_url, region, settings.api_bases)
         if refusal is not None:

@@ -22,6 +22,7 @@ from app.models import Event, InboxRow
 from app.settings import Settings
 from app.stores import stores
 from tests.conftest import PG_ADMIN_URL, create_database, drop_database, payload, sign, truncate_all
+from tests.integration.inbound_support import message_rows, post_route
 from workers.drain import drain_every_store
 
 pytestmark = pytest.mark.postgres
@@ -147,3 +148,19 @@ def test_a_replayed_token_is_absorbed_in_its_regions_database(
         )
         assert answer.status_code == 200
     assert tokens_in(engines["eu"]) == 1 and tokens_in(engines["primary"]) == 0
+
+
+def test_inbound_mail_for_an_eu_domain_is_stored_in_the_eu_database_only(
+    client: FlaskClient, engines: dict[str, Engine], settings: Settings
+) -> None:
+    app = client.application
+    post_route(app, [("recipient", "support@example.eu"), ("body-plain", "hello eu")])  # no region hint
+    post_route(app, [("recipient", "support@example.com"), ("body-plain", "hello us")])
+
+    drain_every_store(settings)
+
+    assert [(row["domain"], row["region"]) for row in message_rows(engines["eu"])] == [("example.eu", "eu")]
+    assert [(row["domain"], row["region"]) for row in message_rows(engines["primary"])] == [
+        ("example.com", "us")
+    ]
+    assert tokens_in(engines["primary"]) == 1  # the EU post left the primary database

@@ -8,6 +8,7 @@ import json
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,35 @@ def run(rows: int = 100_000, concurrency: int = 2) -> dict[str, Any]:
     }
 
 
+def memory(rows: int = 1_000_000, concurrency: int = 2) -> dict[str, Any]:
+    """Worker RSS while it drains `rows` events, sampled at each tenth: flat if it stops growing."""
+    bodies = [signed_delivery(BENCH_KEY) for _ in range(rows)]
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database("mailhook_bench_memory") as url:
+        _fill_inbox(url, bodies)
+        del bodies
+        env = service_env(url, PROMETHEUS_MULTIPROC_DIR=tmp)
+        worker = celery_worker(env, Path(tmp) / "worker.log", concurrency=concurrency)
+        samples: dict[int, float] = {}
+
+        def sample(done: int) -> None:
+            tenth = done * 10 // rows
+            if tenth not in samples:
+                samples[tenth] = max(worker.tree_rss_kib().values()) / 1024
+
+        try:
+            seconds, stored = _drain(url, env, rows, concurrency, on_progress=sample)
+        finally:
+            worker.stop()
+    first, last = samples[min(k for k in samples if k >= 1)], samples[max(samples)]
+    return {
+        "rows": rows,
+        "stored": stored,
+        "drain_seconds": round(seconds, 1),
+        "rss_mib_by_tenth": {str(k): round(v, 1) for k, v in sorted(samples.items())},
+        "rss_growth": round(last / first - 1, 3),  # from the first tenth (warmed up) to the end
+    }
+
+
 def _copy_baseline(url: str, bodies: list[str]) -> float:
     """COPY the already-normalized events (normalizing is not timed), then empty the table again."""
     events = [normalize_webhook_json(json.loads(b), domain_regions={}).as_row() for b in bodies]
@@ -115,7 +145,13 @@ def _fill_inbox(url: str, bodies: list[str]) -> None:
             )
 
 
-def _drain(url: str, env: dict[str, str], rows: int, concurrency: int) -> tuple[float, int]:
+def _drain(
+    url: str,
+    env: dict[str, str],
+    rows: int,
+    concurrency: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[float, int]:
     from celery import Celery
 
     from app.broker import celery_config
@@ -128,8 +164,12 @@ def _drain(url: str, env: dict[str, str], rows: int, concurrency: int) -> tuple[
     for _ in range(concurrency):
         client.send_task(DRAIN_INBOX, queue=QUEUE_INBOX)
     with psycopg.connect(url, autocommit=True) as conn:
-        while conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]:  # type: ignore[index]
+        while pending := conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]:  # type: ignore[index]
+            if on_progress is not None:
+                on_progress(rows - pending)
             time.sleep(0.05)
+        if on_progress is not None:
+            on_progress(rows)
         seconds = time.perf_counter() - started
         stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]  # type: ignore[index]
     return seconds, int(stored)

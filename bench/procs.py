@@ -71,7 +71,11 @@ class Process:
 
     def tree_peak_rss_kib(self) -> dict[int, int]:
         """Peak RSS (VmHWM) of the process and each descendant, by pid."""
-        return {pid: _vm_hwm(pid) for pid in _tree(self.popen.pid)}
+        return {pid: _status_kib(pid, "VmHWM:") for pid in _tree(self.popen.pid)}
+
+    def tree_rss_kib(self) -> dict[int, int]:
+        """Current RSS (VmRSS) of the process and each descendant, by pid."""
+        return {pid: _status_kib(pid, "VmRSS:") for pid in _tree(self.popen.pid)}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         if self.popen.poll() is None:
@@ -133,10 +137,10 @@ def _tree(root: int) -> list[int]:
     return pids
 
 
-def _vm_hwm(pid: int) -> int:
+def _status_kib(pid: int, field: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass

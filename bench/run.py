@@ -24,23 +24,32 @@ TARGETS = {
     "e2e lag p99 (< 2 s)": lambda r: r["e2e"]["lag_p99_ms"] < 2000,
     "e2e exactly once": lambda r: r["e2e"]["exactly_once"],
     "query p99 (< 50 ms)": lambda r: all(v["p99_ms"] < 50 for v in r["query"]["endpoints"].values()),
+    "worker RSS flat (< 10% growth)": lambda r: r["memory"]["rss_growth"] < 0.10,
 }
 SMOKE = {
     "intake": {"seconds": 5},
     "pipeline": {"rows": 2000},
     "e2e": {"rate": 100, "seconds": 5},
     "query": {"rows": 20_000, "requests": 20},
+    "memory": {"rows": 3000},
 }
 FULL = {
     "intake": {"seconds": 15},
     "pipeline": {"rows": 100_000},
     "e2e": {"rate": 1000, "seconds": 60},
     "query": {"rows": 5_000_000, "requests": 200},
+    "memory": {"rows": 1_000_000},
 }
 
 
 def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    runners = {"intake": intake.run, "pipeline": pipeline.run, "e2e": e2e.run, "query": query.run}
+    runners = {
+        "intake": intake.run,
+        "pipeline": pipeline.run,
+        "e2e": e2e.run,
+        "query": query.run,
+        "memory": pipeline.memory,
+    }
     results: dict[str, Any] = {}
     for name, runner in runners.items():
         started = time.perf_counter()
@@ -52,6 +61,8 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
+    m = results["memory"]
+    tenths = m["rss_mib_by_tenth"]
     rows = [
         (
             "intake req/s (bare Flask)",
@@ -76,6 +87,11 @@ def table(results: dict[str, Any]) -> str:
             for name, v in q["endpoints"].items()
         ),
         ("peak RSS MiB web / worker", f"{e['web_peak_rss_mib']} / {e['worker_peak_rss_mib']}", ""),
+        (
+            f"worker RSS MiB at 10% / 50% / 100% of {m['rows']}",
+            f"{tenths.get('1')} / {tenths.get('5')} / {tenths.get('10')}",
+            f"+{m['rss_growth']:.0%}",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]

@@ -25,6 +25,13 @@ def test_pipeline_benchmark_runs() -> None:
     assert result["events_per_second"] > 0 and result["copy_rows_per_second"] > 0
 
 
+def test_memory_benchmark_runs() -> None:
+    result = pipeline.memory(rows=2000, concurrency=1)
+    assert result["stored"] == 2000
+    assert "10" in result["rss_mib_by_tenth"]  # sampled at the end (small runs skip some tenths)
+    assert all(mib > 10 for mib in result["rss_mib_by_tenth"].values())  # a Celery worker's real size
+
+
 def test_end_to_end_benchmark_runs() -> None:
     result = e2e.run(rate=50, seconds=3)
     assert result["answered_200"] == result["posted"] == 150

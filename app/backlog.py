@@ -1,10 +1,13 @@
 """What is waiting, what is dead, how far behind: read from the database, for /metrics and the dashboard.
 
-Read at request time rather than counted in a process, so every process reports the same numbers.
+Read at request time rather than counted in a process, so every process reports the same numbers. With the
+EU region in a database of its own (app/stores.py) every database is read and the readings are merged: counts
+add up, the oldest pending row is the oldest of all, and a poller position is the freshest any database holds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -39,6 +42,21 @@ def read_backlog(connection: Connection, now: datetime) -> Backlog:
     ).all()
     age = (now - _utc(oldest)).total_seconds() if oldest is not None else 0.0
     return Backlog(int(pending), max(age, 0.0), {kind: int(n) for kind, n in dead}, _sync_backlog(connection))
+
+
+def merge_backlogs(backlogs: Iterable[Backlog]) -> Backlog:
+    """One backlog over several databases."""
+    pending, oldest = 0, 0.0
+    dead: dict[str, int] = {}
+    sync: dict[tuple[str, str], int] = {}
+    for backlog in backlogs:
+        pending += backlog.pending
+        oldest = max(oldest, backlog.oldest_pending_age)
+        for kind, n in backlog.dead_by_kind.items():
+            dead[kind] = dead.get(kind, 0) + n
+        for key, n in backlog.sync_by_region_state.items():
+            sync[key] = sync.get(key, 0) + n
+    return Backlog(pending, oldest, dead, sync)
 
 
 def _sync_backlog(connection: Connection) -> dict[tuple[str, str], int]:
@@ -87,11 +105,38 @@ def read_poll_positions(connection: Connection) -> list[PollPosition]:
     return [PollPosition(*row) for row in rows]
 
 
-def backlog_gauges(engine: Engine) -> list[GaugeReading]:
+def freshest_positions(positions: Iterable[PollPosition]) -> list[PollPosition]:
+    """One position per (region, domain), in that order: a cursor left behind in a database that no longer
+    keeps its region (before DATABASE_URL_EU was set) never hides the live one or doubles a gauge."""
+    kept: dict[tuple[str, str], PollPosition] = {}
+    for position in positions:
+        key = (position.region, position.domain)
+        if key not in kept or _freshness(position) > _freshness(kept[key]):
+            kept[key] = position
+    return [kept[key] for key in sorted(kept)]
+
+
+def _freshness(position: PollPosition) -> datetime:
+    return _utc(position.trusted_until if position.trusted_until is not None else position.created_at)
+
+
+def read_every_database(engines: Sequence[Engine], now: datetime) -> tuple[list[Backlog], list[PollPosition]]:
+    """Each database's backlog, in the order given, and every poller position; any database down raises."""
+    backlogs, positions = [], []
+    for engine in engines:
+        with engine.connect() as connection:
+            backlogs.append(read_backlog(connection, now))
+            positions += read_poll_positions(connection)
+    return backlogs, freshest_positions(positions)
+
+
+def backlog_gauges(*engines: Engine) -> list[GaugeReading]:
+    """Gauges over every database given (each region's, when they are kept apart): unlabelled counts are
+    sums, labelled ones keep their region. A database that does not answer makes the scrape report the
+    database down, as one database always did."""
     now = datetime.now(UTC)
-    with engine.connect() as connection:
-        backlog = read_backlog(connection, now)
-        positions = read_poll_positions(connection)
+    backlogs, positions = read_every_database(engines, now)
+    backlog = merge_backlogs(backlogs)
     return [
         ("mailhook_database_up", "Whether the database answered this scrape.", [], [([], 1.0)]),
         ("mailhook_inbox_pending", "Inbox rows waiting for the worker.", [], [([], float(backlog.pending))]),

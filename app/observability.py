@@ -19,7 +19,7 @@ bp = Blueprint("observability", __name__)
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    body = exposition(lambda: backlog_gauges(services().engine))
+    body = exposition(lambda: backlog_gauges(*services().engines()))
     return Response(body, mimetype="text/plain; version=0.0.4")
 
 

@@ -15,7 +15,7 @@ from app.db import engine_for_url, get_engine
 from app.delivery import Delivery
 from app.inbox import InboxWriter, inbox_writer
 from app.settings import Settings
-from app.stores import delivery_region, store_for_region, stores
+from app.stores import Store, delivery_region, store_for_region, stores
 from app.task_names import DRAIN_INBOX, QUEUE_INBOX
 from app.wake import DrainWaker
 
@@ -31,6 +31,13 @@ class Services:
     @cached_property
     def engine(self) -> Engine:
         return get_engine(self.settings)
+
+    def databases(self) -> list[tuple[Store, Engine]]:
+        """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
+        return [(store, engine_for_url(store.url)) for store in stores(self.settings)]
+
+    def engines(self) -> list[Engine]:
+        return [engine for _, engine in self.databases()]
 
     def inbox_for(self, delivery: Delivery) -> InboxWriter:
         """The writer of the database keeping the delivery's region (the primary one if it does not say)."""

@@ -3,6 +3,9 @@
 A dead letter is described, never shown: the body may carry signatures, addresses and message content,
 so only its size leaves the database. Replaying puts the row back to pending and wakes the drain worker
 after the commit, so the worker never looks before the row is pending.
+
+`region` selects the database only: an inbox row has no region of its own until the drain reads it (its
+`region_hint` is the webhook URL's, often absent), and with one database every dead letter is listed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy import RowMapping, func, select, update
 from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
 from app.api.params import path_id, read_args
 from app.api.problems import ApiError, not_found
+from app.api.scope import REGION, request_scope
 from app.api.timeparse import format_time
 from app.models.inbox import InboxRow
 from app.services import services
@@ -37,23 +41,24 @@ COLUMNS = (
 
 
 def list_dead_letters() -> Response:
-    args = read_args(request.args.items(multi=True), ("limit", "cursor"))
+    args = read_args(request.args.items(multi=True), ("limit", "cursor", REGION))
+    scope = request_scope(args)
     limit = parse_limit(args.get("limit"))
     # Newest first by id, walking the partial index on dead rows.
     query = select(*COLUMNS).where(inbox.c.status == "dead").order_by(inbox.c.id.desc()).limit(limit + 1)
     if "cursor" in args:
         [after] = decode_cursor(LISTING, args["cursor"], 1)
         query = query.where(inbox.c.id < after)
-    with services().engine.connect() as connection:
+    with scope.engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(fetched, limit, lambda row: encode_cursor(LISTING, [row["id"]]))
     return jsonify({"items": [dead_letter_item(row) for row in rows], "next_cursor": next_cursor})
 
 
 def replay_dead_letter(letter_id: str) -> Response:
-    read_args(request.args.items(multi=True), ())
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(letter_id, "dead letter")
-    with services().engine.begin() as connection:
+    with scope.engine.begin() as connection:
         # The status check is in the UPDATE itself, so two concurrent replays flip the row once.
         replay = (
             update(InboxRow)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from app.regions import REGIONS
+
 Schema = dict[str, Any]
+REGION_REF: Schema = {"$ref": "#/components/parameters/region"}
 
 
 def object_schema(properties: dict[str, Any]) -> Schema:
@@ -45,3 +49,24 @@ def time_out() -> Schema:
 
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def region_parameter(required: bool) -> Schema:
+    """The `region` every operation but openapi.json takes; required when each region has its own database."""
+    return {
+        "name": "region",
+        "in": "query",
+        "required": required,
+        # Values are matched case-insensitively, so the schema lists them in words rather than as an enum.
+        "description": f"Mailgun region, case-insensitive: {', '.join(REGIONS)}. Selects the database the "
+        "request reads or writes, and keeps only that region's rows where they carry one (inbound messages "
+        "of unknown region included; dead letters are not filtered). Required when the EU region's data is "
+        "kept in a database of its own (DATABASE_URL_EU): a 400 without it. Ids and cursors then belong to "
+        "the region's database.",
+        "schema": {"type": "string"},
+    }
+
+
+def with_region(parameters: Sequence[Schema]) -> list[Schema]:
+    """An operation's parameters with the shared `region` one, once."""
+    return [*parameters, *([] if REGION_REF in parameters else [REGION_REF])]

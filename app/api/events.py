@@ -18,11 +18,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
 from app.api.params import Args, choice_arg, lower_arg, message_id_text, path_id, read_args, time_range
 from app.api.problems import not_found
+from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
 from app.models.base import BigId, UTCDateTime
 from app.models.events import TYPES, Event
-from app.regions import REGIONS
-from app.services import services
 
 events = Event.__table__
 # The raw payload is for the single-event view only; inbox_id is plumbing, not part of an event.
@@ -31,7 +30,7 @@ TIME_FIELDS = ("occurred_at", "received_at")
 LIST_PARAMS = (
     "recipient",
     "domain",
-    "region",
+    REGION,
     "type",
     "event",
     "message_id",
@@ -41,27 +40,35 @@ LIST_PARAMS = (
     "limit",
     "cursor",
 )
-TIMELINE_PARAMS = ("since", "until", "limit", "cursor")
+TIMELINE_PARAMS = ("since", "until", "limit", "cursor", REGION)
 NEWEST_FIRST = "events"
 OLDEST_FIRST = "timeline"
 
 
 def list_events() -> Response:
     args = read_args(request.args.items(multi=True), LIST_PARAMS)
-    conditions = event_conditions(args, services().engine.dialect.name)
-    return jsonify(_page(args, conditions, NEWEST_FIRST))
+    scope = request_scope(args)
+    conditions = [*event_conditions(args, scope.engine.dialect.name), *scope.only(events.c.region)]
+    return jsonify(_page(scope, args, conditions, NEWEST_FIRST))
 
 
 def message_timeline(message_id: str) -> Response:
     args = read_args(request.args.items(multi=True), TIMELINE_PARAMS)
-    conditions = [events.c.message_id == message_id_text(message_id), *_time_conditions(args)]
-    return jsonify(_page(args, conditions, OLDEST_FIRST))
+    scope = request_scope(args)
+    conditions = [
+        events.c.message_id == message_id_text(message_id),
+        *_time_conditions(args),
+        *scope.only(events.c.region),
+    ]
+    return jsonify(_page(scope, args, conditions, OLDEST_FIRST))
 
 
 def get_event(event_id: str) -> Response:
-    read_args(request.args.items(multi=True), ())
-    query = select(*ITEM_COLUMNS, events.c.payload).where(events.c.id == path_id(event_id, "event"))
-    with services().engine.connect() as connection:
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
+    query = select(*ITEM_COLUMNS, events.c.payload).where(
+        events.c.id == path_id(event_id, "event"), *scope.only(events.c.region)
+    )
+    with scope.engine.connect() as connection:
         row = connection.execute(query).mappings().first()
     if row is None:
         raise not_found("event")
@@ -76,11 +83,11 @@ def event_item(row: RowMapping) -> dict[str, Any]:
 
 
 def event_conditions(args: Args, dialect: str) -> list[ColumnElement[bool]]:
+    """The list's filters but `region`, which the request's scope applies (app/api/scope.py)."""
     conditions = _time_conditions(args)
     equal = {
         "recipient": lower_arg(args, "recipient"),
         "domain": lower_arg(args, "domain"),
-        "region": choice_arg(args, "region", REGIONS),
         "type": choice_arg(args, "type", TYPES),
         "event": lower_arg(args, "event"),
         "message_id": message_id_text(args["message_id"]) if "message_id" in args else None,
@@ -119,11 +126,11 @@ def keyset_query(
     return query.order_by(events.c.occurred_at, events.c.id).limit(limit)
 
 
-def _page(args: Args, conditions: list[ColumnElement[bool]], listing: str) -> dict[str, Any]:
+def _page(scope: Scope, args: Args, conditions: list[ColumnElement[bool]], listing: str) -> dict[str, Any]:
     limit = parse_limit(args.get("limit"))
     after = decode_time_cursor(listing, args["cursor"]) if "cursor" in args else None
     query = keyset_query(conditions, after, limit + 1, newest_first=listing == NEWEST_FIRST)
-    with services().engine.connect() as connection:
+    with scope.engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(
         fetched, limit, lambda row: encode_time_cursor(listing, row["occurred_at"], row["id"])

@@ -3,6 +3,9 @@
 Lists walk (received_at, id) newest first. Downloads are the sender's bytes: they are served as attachments,
 with nosniff and a sandboxing Content-Security-Policy, so an HTML part opened from the API cannot run script
 in an operator's browser under this origin.
+
+`region` also keeps messages whose region was never known (region null): they are stored in the primary
+database, and a region-scoped view that dropped them would leave them reachable by no request at all.
 """
 
 from __future__ import annotations
@@ -18,15 +21,15 @@ from sqlalchemy import ColumnElement, RowMapping, Select, Table, bindparam, func
 from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
 from app.api.params import Args, lower_arg, path_id, read_args, time_range
 from app.api.problems import ApiError, not_found
+from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
 from app.models.base import BigId, UTCDateTime
 from app.models.inbound import InboundAttachmentRow, InboundMessageRow
-from app.services import services
 
 messages = cast(Table, InboundMessageRow.__table__)
 attachments = cast(Table, InboundAttachmentRow.__table__)
 LISTING = "inbound"
-LIST_PARAMS = ("recipient", "sender", "since", "until", "limit", "cursor")
+LIST_PARAMS = ("recipient", "sender", "since", "until", "limit", "cursor", REGION)
 SUMMARY_COLUMNS = (
     messages.c.id, messages.c.received_at, messages.c.region, messages.c.domain, messages.c.recipient,
     messages.c.sender, messages.c.from_name, messages.c.from_address, messages.c.subject, messages.c.date,
@@ -57,10 +60,12 @@ DOWNLOAD_HEADERS = {
 
 def list_inbound() -> Response:
     args = read_args(request.args.items(multi=True), LIST_PARAMS)
+    scope = request_scope(args)
     limit = parse_limit(args.get("limit"))
     after = decode_time_cursor(LISTING, args["cursor"]) if "cursor" in args else None
-    with services().engine.connect() as connection:
-        fetched = connection.execute(_list_query(_conditions(args), after, limit + 1)).mappings().all()
+    conditions = [*_conditions(args), *_in_scope(scope)]
+    with scope.engine.connect() as connection:
+        fetched = connection.execute(_list_query(conditions, after, limit + 1)).mappings().all()
     rows, next_cursor = page_of(
         fetched, limit, lambda row: encode_time_cursor(LISTING, row["received_at"], row["id"])
     )
@@ -68,10 +73,11 @@ def list_inbound() -> Response:
 
 
 def get_inbound(message_id: str) -> Response:
-    read_args(request.args.items(multi=True), ())
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(message_id, "inbound message")
-    with services().engine.connect() as connection:
-        row = connection.execute(select(*DETAIL_COLUMNS).where(messages.c.id == row_id)).mappings().first()
+    with scope.engine.connect() as connection:
+        found = select(*DETAIL_COLUMNS).where(messages.c.id == row_id, *_in_scope(scope))
+        row = connection.execute(found).mappings().first()
         if row is None:
             raise not_found("inbound message")
         query = select(*ATTACHMENT_COLUMNS).where(attachments.c.inbound_message_id == row_id)
@@ -80,10 +86,11 @@ def get_inbound(message_id: str) -> Response:
 
 
 def get_inbound_raw(message_id: str) -> Response:
-    read_args(request.args.items(multi=True), ())
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(message_id, "inbound message")
-    with services().engine.connect() as connection:
-        row = connection.execute(select(messages.c.raw_mime).where(messages.c.id == row_id)).first()
+    with scope.engine.connect() as connection:
+        found = select(messages.c.raw_mime).where(messages.c.id == row_id, *_in_scope(scope))
+        row = connection.execute(found).first()
     if row is None:
         raise not_found("inbound message")
     if row.raw_mime is None:
@@ -92,12 +99,16 @@ def get_inbound_raw(message_id: str) -> Response:
 
 
 def get_inbound_attachment(message_id: str, n: str) -> Response:
-    read_args(request.args.items(multi=True), ())
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id, number = path_id(message_id, "inbound message"), path_id(n, "attachment")
     query = select(attachments.c.filename, attachments.c.content_type, attachments.c.size,
                    attachments.c.content)  # fmt: skip
-    with services().engine.connect() as connection:
-        found = query.where(attachments.c.inbound_message_id == row_id, attachments.c.n == number)
+    if scope.region is not None:
+        query = query.join(messages, messages.c.id == attachments.c.inbound_message_id)
+    with scope.engine.connect() as connection:
+        found = query.where(
+            attachments.c.inbound_message_id == row_id, attachments.c.n == number, *_in_scope(scope)
+        )
         row = connection.execute(found).first()
     if row is None:
         raise not_found("attachment")
@@ -137,6 +148,10 @@ def _conditions(args: Args) -> list[ColumnElement[bool]]:
         if value is not None:
             conditions.append(messages.c[name] == value)
     return conditions
+
+
+def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    return scope.only_or_unknown(messages.c.region)
 
 
 def _list_query(

@@ -1,7 +1,9 @@
 """GET /openapi.json: the OpenAPI 3.1 description of /api/v1, built here next to the code it describes.
 
 The tests validate real responses of every operation against this document, so a field added to a response
-without being described here fails them (objects are closed with additionalProperties: false).
+without being described here fails them (objects are closed with additionalProperties: false). Every operation
+but this document's takes `region`, required when each region's data is kept in its own database, so the
+document served depends on that one setting.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from app.api.doc_parts import (
     page,
     query_param,
     ref,
+    region_parameter,
     time_out,
+    with_region,
 )
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
@@ -28,6 +32,8 @@ from app.models.events import SOURCES, TYPES
 from app.models.inbound import FETCH_STATUSES
 from app.models.inbox import KINDS, STATUSES
 from app.regions import REGIONS
+from app.services import services
+from app.stores import split
 
 TIME_IN = (
     "RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "
@@ -37,11 +43,11 @@ TIME_IN = (
 
 def openapi_document() -> Response:
     read_args(request.args.items(multi=True), ())
-    return jsonify(document())
+    return jsonify(document(split(services().settings)))
 
 
 @cache
-def document() -> dict[str, Any]:
+def document(region_required: bool = False) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -56,7 +62,7 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": _security_schemes(),
             "schemas": _schemas(),
-            "parameters": _parameters(),
+            "parameters": _parameters(region_required),
             "responses": _responses(),
         },
     }
@@ -180,14 +186,19 @@ def _get(operation: str, summary: str, schema: str, parameters: list[Any], not_f
     if not_found:
         responses["404"] = {"$ref": "#/components/responses/NotFound"}
     refs = [p if isinstance(p, dict) else {"$ref": f"#/components/parameters/{p}"} for p in parameters]
-    return {"operationId": operation, "summary": summary, "parameters": refs, "responses": responses}
+    return {
+        "operationId": operation,
+        "summary": summary,
+        "parameters": with_region(refs),
+        "responses": responses,
+    }
 
 
 def _replay() -> Schema:
     return {
         "operationId": "replayDeadLetter",
         "summary": "Put a dead letter back to pending (error cleared) and wake the drain worker.",
-        "parameters": [_path_param("id", "The inbox row's id.")],
+        "parameters": with_region([_path_param("id", "The inbox row's id.")]),
         "responses": {
             "200": json_body(ref("DeadLetter")),
             **_errors(),
@@ -210,7 +221,7 @@ def _download(operation: str, summary: str, media_type: str, parameters: list[An
     return {
         "operationId": operation,
         "summary": summary,
-        "parameters": parameters,
+        "parameters": with_region(parameters),
         "responses": {
             "200": {"description": "OK", "headers": headers, "content": content},
             **_errors(),
@@ -395,7 +406,7 @@ def _attachment_properties() -> dict[str, Any]:
     }
 
 
-def _parameters() -> dict[str, Any]:
+def _parameters(region_required: bool) -> dict[str, Any]:
     def query(name: str, description: str, **schema: Any) -> Schema:
         return {
             "name": name,
@@ -408,8 +419,7 @@ def _parameters() -> dict[str, Any]:
     return {
         "recipient": query("recipient", "Recipient address, case-insensitive."),
         "domain": query("domain", "Sending domain, case-insensitive."),
-        # Values are matched case-insensitively, so the schema lists them in words rather than as an enum.
-        "region": query("region", f"Mailgun region, case-insensitive: {', '.join(REGIONS)}."),
+        "region": region_parameter(region_required),
         "type": query("type", f"Normalized event type, case-insensitive: {', '.join(TYPES)}."),
         "event": query("event", "Mailgun's event name (e.g. failed, accepted)."),
         "message_id": query("message_id", "Message-Id, angle brackets optional."),
@@ -435,7 +445,8 @@ def _parameters() -> dict[str, Any]:
 
 def _responses() -> dict[str, Any]:
     described = {
-        "BadRequest": "A bad, unknown or repeated parameter.",
+        "BadRequest": "A bad, unknown or repeated parameter, or no `region` while each region's data is "
+        "kept in its own database.",
         "Unauthorized": "No valid API token.",
         "NotFound": "No such resource.",
         "Conflict": "The resource is not in a state that allows this.",

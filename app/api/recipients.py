@@ -14,20 +14,20 @@ from sqlalchemy import Select, func, select
 from app.api.events import ITEM_COLUMNS, event_item
 from app.api.params import read_args
 from app.api.problems import not_found
+from app.api.scope import REGION, Scope, request_scope
 from app.api.suppressions import recipient_sync
 from app.models.events import TYPES, Event
-from app.services import services
 
 events = Event.__table__
 
 
 def recipient_summary(address: str) -> Response:
-    read_args(request.args.items(multi=True), ())
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     # Addresses are stored lower-cased whole, so an exact match on the lowered input is case-insensitive.
     address = address.strip().lower()
-    with services().engine.connect() as connection:
-        rows = connection.execute(latest_per_type(address)).mappings().all()
-        sync = recipient_sync(connection, address)
+    with scope.engine.connect() as connection:
+        rows = connection.execute(latest_per_type(address, scope)).mappings().all()
+        sync = recipient_sync(connection, address, scope)
     if not rows:
         raise not_found("recipient")
     rows = sorted(rows, key=lambda row: _type_order(row["type"]))
@@ -42,7 +42,7 @@ def recipient_summary(address: str) -> Response:
     )
 
 
-def latest_per_type(address: str) -> Select[Any]:
+def latest_per_type(address: str, scope: Scope) -> Select[Any]:
     newest_first = (events.c.occurred_at.desc(), events.c.id.desc())
     ranked = (
         select(
@@ -50,7 +50,7 @@ def latest_per_type(address: str) -> Select[Any]:
             func.row_number().over(partition_by=events.c.type, order_by=newest_first).label("type_rank"),
             func.count().over(partition_by=events.c.type).label("type_count"),
         )
-        .where(events.c.recipient == address)
+        .where(events.c.recipient == address, *scope.only(events.c.region))
         .subquery()
     )
     return select(ranked).where(ranked.c.type_rank == 1)

@@ -17,13 +17,12 @@ from sqlalchemy import ColumnElement, Connection, Select, func, literal, select
 
 from app.api.params import Args, choice_arg, lower_arg, read_args, time_range
 from app.api.problems import bad_parameter
+from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
 from app.models.events import Event
-from app.regions import REGIONS
-from app.services import services
 
 events = Event.__table__
-PARAMS = ("domain", "region", "since", "until", "interval")
+PARAMS = ("domain", REGION, "since", "until", "interval")
 DEFAULT_INTERVAL = "day"
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 DEFAULT_SPANS = {"hour": timedelta(hours=24), "day": timedelta(days=30)}
@@ -48,11 +47,12 @@ class StatsRange:
 
 def event_stats() -> Response:
     args = read_args(request.args.items(multi=True), PARAMS)
+    scope = request_scope(args)
     interval = choice_arg(args, "interval", tuple(STEPS)) or DEFAULT_INTERVAL
     since, until = time_range(args)
     span = stats_range(interval, since, until, now=datetime.now(UTC))
-    with services().engine.connect() as connection:
-        counts = read_counts(connection, span, _filters(args))
+    with scope.engine.connect() as connection:
+        counts = read_counts(connection, span, _filters(args, scope))
     return jsonify(stats_document(span, counts))
 
 
@@ -129,6 +129,6 @@ def _as_utc(bucket: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _filters(args: Args) -> list[ColumnElement[bool]]:
-    wanted = {"domain": lower_arg(args, "domain"), "region": choice_arg(args, "region", REGIONS)}
-    return [events.c[name] == value for name, value in wanted.items() if value is not None]
+def _filters(args: Args, scope: Scope) -> list[ColumnElement[bool]]:
+    domain = lower_arg(args, "domain")
+    return [*([events.c.domain == domain] if domain is not None else []), *scope.only(events.c.region)]

@@ -14,15 +14,14 @@ from sqlalchemy import Connection, RowMapping, select
 
 from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
 from app.api.params import Args, choice_arg, lower_arg, read_args
+from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
 from app.models.sync import SUPPRESSION_KINDS, SUPPRESSION_STATES, ListMember, Suppression
-from app.regions import REGIONS
-from app.services import services
 
 suppressions = Suppression.__table__
 members = ListMember.__table__
 LISTING = "suppressions"
-PARAMS = ("address", "domain", "region", "kind", "state", "limit", "cursor")
+PARAMS = ("address", "domain", REGION, "kind", "state", "limit", "cursor")
 COLUMNS = (
     suppressions.c.id,
     suppressions.c.region,
@@ -38,25 +37,29 @@ COLUMNS = (
 
 def list_suppressions() -> Response:
     args = read_args(request.args.items(multi=True), PARAMS)
+    scope = request_scope(args)
     limit = parse_limit(args.get("limit"))
-    query = select(*COLUMNS).where(*_conditions(args)).order_by(suppressions.c.id.desc()).limit(limit + 1)
+    query = select(*COLUMNS).where(*_conditions(args), *scope.only(suppressions.c.region))
+    query = query.order_by(suppressions.c.id.desc()).limit(limit + 1)
     if "cursor" in args:
         [after] = decode_cursor(LISTING, args["cursor"], 1)
         query = query.where(suppressions.c.id < after)
-    with services().engine.connect() as connection:
+    with scope.engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(fetched, limit, lambda row: encode_cursor(LISTING, [row["id"]]))
     return jsonify({"items": [suppression_item(row) for row in rows], "next_cursor": next_cursor})
 
 
-def recipient_sync(connection: Connection, address: str) -> dict[str, Any]:
+def recipient_sync(connection: Connection, address: str, scope: Scope) -> dict[str, Any]:
     """What GET /recipients/{address} adds: the address's suppressions and its mirrored list memberships."""
     found = connection.execute(
-        select(*COLUMNS).where(suppressions.c.address == address).order_by(suppressions.c.id)
+        select(*COLUMNS)
+        .where(suppressions.c.address == address, *scope.only(suppressions.c.region))
+        .order_by(suppressions.c.id)
     ).mappings()
     lists = connection.execute(
         select(members.c.region, members.c.list_address, members.c.subscribed, members.c.refreshed_at)
-        .where(members.c.address == address)
+        .where(members.c.address == address, *scope.only(members.c.region))
         .order_by(members.c.region, members.c.list_address)
     ).mappings()
     return {
@@ -76,7 +79,6 @@ def _conditions(args: Args) -> list[Any]:
     wanted = {
         "address": lower_arg(args, "address"),
         "domain": lower_arg(args, "domain"),
-        "region": choice_arg(args, "region", REGIONS),
         "kind": choice_arg(args, "kind", SUPPRESSION_KINDS),
         "state": choice_arg(args, "state", SUPPRESSION_STATES),
     }

@@ -15,10 +15,9 @@ from sqlalchemy import RowMapping, Table, select, update
 from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
 from app.api.params import choice_arg, path_id, read_args
 from app.api.problems import ApiError, not_found
+from app.api.scope import REGION, request_scope
 from app.api.timeparse import format_time
 from app.models.sync import ACTION_STATUSES, SUPPRESSION_KINDS, Suppression, SyncAction
-from app.regions import REGIONS
-from app.services import services
 
 actions = cast(Table, SyncAction.__table__)
 suppressions = cast(Table, Suppression.__table__)
@@ -29,35 +28,37 @@ TIME_FIELDS = ("next_attempt_at", "created_at", "updated_at")
 
 
 def list_sync_actions() -> Response:
-    args = read_args(request.args.items(multi=True), ("status", "region", "limit", "cursor"))
+    args = read_args(request.args.items(multi=True), ("status", REGION, "limit", "cursor"))
+    scope = request_scope(args)
     limit = parse_limit(args.get("limit"))
-    query = select(*COLUMNS).order_by(actions.c.id.desc()).limit(limit + 1)
-    for name, choices in (("status", ACTION_STATUSES), ("region", REGIONS)):
-        value = choice_arg(args, name, choices)
-        if value is not None:
-            query = query.where(actions.c[name] == value)
+    query = select(*COLUMNS).where(*scope.only(actions.c.region))
+    query = query.order_by(actions.c.id.desc()).limit(limit + 1)
+    status = choice_arg(args, "status", ACTION_STATUSES)
+    if status is not None:
+        query = query.where(actions.c.status == status)
     if "cursor" in args:
         [after] = decode_cursor(LISTING, args["cursor"], 1)
         query = query.where(actions.c.id < after)
-    with services().engine.connect() as connection:
+    with scope.engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(fetched, limit, lambda row: encode_cursor(LISTING, [row["id"]]))
     return jsonify({"items": [action_item(row) for row in rows], "next_cursor": next_cursor})
 
 
 def retry_sync_action(action_id: str) -> Response:
-    read_args(request.args.items(multi=True), ())
+    scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(action_id, "sync action")
     now = datetime.now(UTC)
-    with services().engine.begin() as connection:
+    this_action = [actions.c.id == row_id, *scope.only(actions.c.region)]
+    with scope.engine.begin() as connection:
         # The status check is in the UPDATE itself, so two concurrent retries flip the row once.
         flip = (
             update(actions)
-            .where(actions.c.id == row_id, actions.c.status.in_(RETRYABLE))
+            .where(*this_action, actions.c.status.in_(RETRYABLE))
             .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
         )
         flipped = connection.execute(flip).rowcount
-        row = connection.execute(select(*COLUMNS).where(actions.c.id == row_id)).mappings().first()
+        row = connection.execute(select(*COLUMNS).where(*this_action)).mappings().first()
         if row is not None and flipped and row["kind"] in SUPPRESSION_KINDS:
             connection.execute(
                 update(suppressions)

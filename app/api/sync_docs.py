@@ -18,6 +18,7 @@ from app.api.doc_parts import (
     query_param,
     ref,
     time_out,
+    with_region,
 )
 from app.models.sync import ACTION_KINDS, ACTION_STATUSES, SUPPRESSION_KINDS, SUPPRESSION_STATES
 from app.regions import REGIONS
@@ -58,15 +59,17 @@ def paths() -> dict[str, Any]:
                 "operationId": "retrySyncAction",
                 "summary": "Put a failed or dead action back to pending, attempts reset, due now; the "
                 "region's next push sends it.",
-                "parameters": [
-                    {
-                        "name": "id",
-                        "in": "path",
-                        "required": True,
-                        "description": "The action's id.",
-                        "schema": {"type": "string"},
-                    }
-                ],
+                "parameters": with_region(
+                    [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "The action's id.",
+                            "schema": {"type": "string"},
+                        }
+                    ]
+                ),
                 "responses": {
                     "200": json_body(ref("SyncAction")),
                     **_errors(),
@@ -144,7 +147,7 @@ def _get(operation: str, summary: str, schema: str, parameters: list[Schema]) ->
     return {
         "operationId": operation,
         "summary": summary,
-        "parameters": parameters,
+        "parameters": with_region(parameters),
         "responses": {"200": json_body(ref(schema)), **_errors()},
     }
 

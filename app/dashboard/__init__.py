@@ -31,7 +31,7 @@ SECURITY_HEADERS = {
 def show() -> Response:
     if not _signed_in():
         return _secured(make_response(redirect(url_for("dashboard.login_form"))))
-    data = read_dashboard(services().engine, services().settings, now=datetime.now(UTC))
+    data = read_dashboard(services().databases(), services().settings, now=datetime.now(UTC))
     page = render_template("dashboard.html", data=data, chart=bar_chart(data.hourly), legend=legend())
     return _secured(make_response(page))
 

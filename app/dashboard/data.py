@@ -1,16 +1,37 @@
-"""What the dashboard shows, read in one connection."""
+"""What the dashboard shows, read in one connection per database.
+
+With the EU region in a database of its own (DATABASE_URL_EU) every database is read: event counts and the
+inbox backlog add up, the sync backlog and the poller positions keep their regions, and each database's own
+inbox backlog is listed too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from app.api.stats import read_counts, stats_range
-from app.backlog import Backlog, read_backlog, read_poll_positions
+from app.backlog import (
+    Backlog,
+    PollPosition,
+    freshest_positions,
+    merge_backlogs,
+    read_backlog,
+    read_poll_positions,
+)
 from app.dashboard.chart import HourCounts
 from app.settings import Settings
+from app.stores import Store
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseBacklog:
+    name: str  # "primary", or the region whose database this is
+    regions: tuple[str, ...]
+    backlog: Backlog
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +39,12 @@ class DashboardData:
     now: datetime
     hourly: list[HourCounts]
     totals: dict[str, int]
-    backlog: Backlog
+    backlog: Backlog  # every database's, merged
     domains: dict[str, str]
     # (region, domain) → the Events API poller's cursor, as the dashboard shows it.
     poll: dict[tuple[str, str], PollView]
+    # Each database's inbox backlog; listed on the page when there is more than one database.
+    databases: list[DatabaseBacklog]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +54,32 @@ class PollView:
     outcome: str
 
 
-def read_dashboard(engine: Engine, settings: Settings, now: datetime) -> DashboardData:
+def read_dashboard(
+    databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime
+) -> DashboardData:
     span = stats_range("hour", None, None, now=now)
-    with engine.connect() as connection:
-        counts = read_counts(connection, span, [])
-        backlog = read_backlog(connection, now)
-        poll = read_poll_views(connection)
     per_hour: dict[datetime, dict[str, int]] = {start: {} for start in span.bucket_starts()}
     totals: dict[str, int] = {}
-    for start, kind, count in counts:
-        per_hour.setdefault(start, {})[kind] = count
-        totals[kind] = totals.get(kind, 0) + count
+    each: list[DatabaseBacklog] = []
+    positions: list[PollPosition] = []
+    for store, engine in databases:
+        with engine.connect() as connection:
+            counts = read_counts(connection, span, [])
+            each.append(DatabaseBacklog(store.name, store.regions, read_backlog(connection, now)))
+            positions += read_poll_positions(connection)
+        for start, kind, count in counts:
+            hour = per_hour.setdefault(start, {})
+            hour[kind] = hour.get(kind, 0) + count
+            totals[kind] = totals.get(kind, 0) + count
     hourly = [HourCounts(start, per_hour[start]) for start in sorted(per_hour)]
+    backlog = merge_backlogs(database.backlog for database in each)
+    poll = poll_views(freshest_positions(positions))
     return DashboardData(
-        now, hourly, dict(sorted(totals.items())), backlog, dict(settings.domain_regions), poll
+        now, hourly, dict(sorted(totals.items())), backlog, dict(settings.domain_regions), poll, each
     )
 
 
-def read_poll_views(connection: Connection) -> dict[tuple[str, str], PollView]:
+def poll_views(positions: Sequence[PollPosition]) -> dict[tuple[str, str], PollView]:
     """The poller's cursors, as text; a domain not yet polled has no entry."""
     return {
         (p.region, p.domain): PollView(
@@ -56,7 +87,7 @@ def read_poll_views(connection: Connection) -> dict[tuple[str, str], PollView]:
             last_run=_when(p.last_run_at, "never"),
             outcome=p.last_outcome or "running",
         )
-        for p in read_poll_positions(connection)
+        for p in positions
     }
 
 

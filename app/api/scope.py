@@ -1,0 +1,50 @@
+"""The `region` parameter every /api/v1 endpoint takes: which database a request reads or writes, and which
+region's rows it sees.
+
+With one database (DATABASE_URL_EU unset) it is optional and only filters; with the EU region in a database
+of its own it is required, since row ids, cursors and counts belong to one database and an answer drawn from
+the primary one alone would silently leave out every EU row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, or_
+
+from app.api.params import Args, choice_arg
+from app.api.problems import bad_parameter
+from app.db import region_engine
+from app.regions import REGIONS
+from app.services import services
+from app.stores import split
+
+REGION = "region"
+REQUIRED = "is required because each region's data is kept in its own database: give " + " or ".join(
+    f"{REGION}={name}" for name in REGIONS
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    region: str | None  # None: every region (only when one database keeps them all)
+    engine: Engine
+
+    def only(self, column: Any) -> list[ColumnElement[bool]]:
+        """Rows of the asked region, by a region column that always says it."""
+        return [column == self.region] if self.region is not None else []
+
+    def only_or_unknown(self, column: Any) -> list[ColumnElement[bool]]:
+        """Rows of the asked region and rows whose region was never known (a nullable region column): the
+        latter are kept in the primary database and would otherwise be reachable by no region at all."""
+        return [or_(column == self.region, column.is_(None))] if self.region is not None else []
+
+
+def request_scope(args: Args) -> Scope:
+    """The scope `args` asks for; 400 without a region when each region has its own database."""
+    settings = services().settings
+    region = choice_arg(args, REGION, REGIONS)
+    if region is None and split(settings):
+        raise bad_parameter(REGION, REQUIRED)
+    return Scope(region, region_engine(settings, region))

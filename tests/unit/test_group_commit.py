@@ -63,10 +63,55 @@ def test_batches_respect_the_maximum() -> None:
     assert max(seen) <= 4
 
 
-def test_a_waiter_gives_up_after_its_timeout() -> None:
-    committer: GroupCommitter[int, int] = GroupCommitter(lambda items: (time.sleep(1), list(items))[1])
-    with pytest.raises(TimeoutError):
-        committer.submit(1, timeout=0.05)
+def test_a_waiter_gives_up_after_its_timeout_and_its_row_is_never_written() -> None:
+    written: list[int] = []
+
+    def slow(items: Sequence[int]) -> list[int]:
+        time.sleep(0.5)
+        written.extend(items)
+        return list(items)
+
+    committer: GroupCommitter[int, int] = GroupCommitter(slow, committers=1)
+    with ThreadPoolExecutor(1) as pool:
+        leader = pool.submit(committer.submit, 1, 5)
+        time.sleep(0.1)  # the leader is writing: the next submission has to wait in the queue
+        with pytest.raises(TimeoutError):
+            committer.submit(2, timeout=0.05)
+        assert leader.result() == 1
+    assert written == [1]
+
+
+def test_a_lone_submission_is_written_by_its_own_thread_without_a_helper_thread() -> None:
+    writers: list[str] = []
+
+    def write(items: Sequence[int]) -> list[int]:
+        writers.append(threading.current_thread().name)
+        return list(items)
+
+    committer: GroupCommitter[int, int] = GroupCommitter(write)
+    threads_before = threading.active_count()
+    assert committer.submit(7, timeout=1) == 7
+    assert writers == [threading.current_thread().name]
+    assert threading.active_count() == threads_before
+
+
+def test_at_most_the_configured_number_of_writes_run_at_once() -> None:
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def write(items: Sequence[int]) -> list[int]:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+        return list(items)
+
+    committer: GroupCommitter[int, int] = GroupCommitter(write, committers=2)
+    with ThreadPoolExecutor(16) as pool:
+        assert sorted(pool.map(lambda n: committer.submit(n, 5), range(300))) == list(range(300))
+    assert peak == 2
 
 
 def test_only_the_first_carrier_of_an_inserted_token_claims_it() -> None:

@@ -1,4 +1,4 @@
-"""`mailhook check`: is this deployment able to work? Database, broker, and each domain in its region.
+"""`mailhook check`: is this deployment able to work? Each database, broker, and each domain in its region.
 
 Every check returns findings instead of raising, so one problem never hides the next. Nothing here prints
 the API key or a database password: Mailgun's answers and exception classes only.
@@ -20,6 +20,7 @@ from app.db import make_engine
 from app.migrate import alembic_config
 from app.models import PollCursor
 from app.settings import Settings
+from app.stores import Store, split, store_for_region, stores
 from workers.mailgun_api import MailgunClient, MailgunError, Pacing
 
 # A check answers within seconds: no retries, a short timeout.
@@ -34,28 +35,32 @@ class Finding:
 
 
 def check_all(settings: Settings) -> Iterator[Finding]:
-    database = check_database(settings)
-    yield database
+    databases = {store.name: check_store(store, _subject(settings, store)) for store in stores(settings)}
+    yield from databases.values()
     yield check_broker(settings)
     yield from check_mailgun(settings)
-    if database.ok:
-        yield from check_polls(settings)
+    yield from check_polls(settings, {name for name, finding in databases.items() if finding.ok})
 
 
-def check_database(settings: Settings) -> Finding:
-    engine = make_engine(settings.database_url)
+def check_store(store: Store, subject: str) -> Finding:
+    engine = make_engine(store.url)
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        return Finding(False, "database", f"unreachable: {_first_line(exc)}")
+        return Finding(False, subject, f"unreachable: {_first_line(exc)}")
     finally:
         engine.dispose()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if current != head:
-        return Finding(False, "database", f"schema at {current or 'nothing'}, this code needs {head}: "
+        return Finding(False, subject, f"schema at {current or 'nothing'}, this code needs {head}: "
                        "run `mailhook db upgrade`")  # fmt: skip
-    return Finding(True, "database", f"reachable, schema at {head}")
+    return Finding(True, subject, f"reachable, schema at {head}")
+
+
+def _subject(settings: Settings, store: Store) -> str:
+    """`database` alone, or which one when a region has its own."""
+    return f"database {store.name} ({', '.join(store.regions)})" if split(settings) else "database"
 
 
 def check_broker(settings: Settings) -> Finding:
@@ -96,16 +101,26 @@ def check_domain(client: MailgunClient, domain: str) -> Finding:
     return Finding(False, subject, f"the {region} API answered {reply.status}: {reply.message}")
 
 
-def check_polls(settings: Settings) -> Iterator[Finding]:
-    """Each domain's last Events API poll, as its cursor recorded it: a failing poll means gaps stay open."""
-    engine = make_engine(settings.database_url)
+def check_polls(settings: Settings, usable: set[str]) -> Iterator[Finding]:
+    """Each domain's last Events API poll, as its cursor recorded it in its region's database (if that one
+    is `usable`: reachable, at the schema this code needs): a failing poll means gaps stay open."""
+    cursors: dict[tuple[str, str], Any] = {}
+    for store in stores(settings):
+        if store.name in usable:
+            cursors.update(_cursors(store))
+    for domain, region in sorted(settings.domain_regions.items()):
+        if store_for_region(settings, region).name in usable:
+            yield _poll_finding(f"poll {domain} ({region})", cursors.get((region, domain)))
+
+
+def _cursors(store: Store) -> dict[tuple[str, str], Any]:
+    engine = make_engine(store.url)
     try:
         with engine.connect() as connection:
-            cursors = {(c.region, c.domain): c for c in connection.execute(select(PollCursor))}
+            rows = connection.execute(select(PollCursor).where(PollCursor.region.in_(store.regions)))
+            return {(c.region, c.domain): c for c in rows}
     finally:
         engine.dispose()
-    for domain, region in sorted(settings.domain_regions.items()):
-        yield _poll_finding(f"poll {domain} ({region})", cursors.get((region, domain)))
 
 
 def _poll_finding(subject: str, cursor: Any) -> Finding:

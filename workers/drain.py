@@ -61,7 +61,7 @@ def drain_batch(
     for kind, n in result.dead_by_kind.items():
         DEAD_LETTERS.labels(kind).inc(n)
     # Only once committed: a fetch must find its pending message.
-    enqueue_fetches(settings, result.fetches)
+    enqueue_fetches(settings, result.fetches, store)
     return result
 
 

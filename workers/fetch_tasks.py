@@ -3,6 +3,9 @@
 The drain sends a fetch per store() notification once its batch has committed. A lost send (broker down, a
 worker killed mid-task) is not lost work: the message stays pending in the database, and the sweep sends its
 fetch again once its next attempt is overdue.
+
+Message row ids are per database: each fetch names the database its row is in (app/stores.py), the primary
+one when it does not (tasks queued before there was a choice, and every fetch of a single-database setup).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from celery import Celery, shared_task
 from sqlalchemy import Engine, Table, select, update
 
 from app.broker import broker_url, celery_config
-from app.db import get_engine
+from app.db import engine_for_url
 from app.models import InboundMessageRow
 from app.settings import Settings
+from app.stores import PRIMARY, store_named, stores
 from app.task_names import FETCH_STORED_MESSAGE, QUEUE_DEFAULT, SWEEP_STORED_FETCHES
 from workers.storage_client import new_client
 from workers.stored_fetch import fetch_pending
@@ -36,10 +40,15 @@ _publishers_lock = threading.Lock()
 
 
 @shared_task(name=FETCH_STORED_MESSAGE, bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def fetch_stored_message(self, message_row_id: int) -> str:
+def fetch_stored_message(self, message_row_id: int, store: str = PRIMARY) -> str:
     settings: Settings = self.app.conf.mailhook_settings
+    try:
+        engine = engine_for_url(store_named(settings, store).url)
+    except KeyError:  # DATABASE_URL_EU was unset since: the row is out of reach
+        log.warning("fetch of message %d skipped: no database named %r is configured", message_row_id, store)
+        return "skipped"
     with new_client() as client:
-        step = fetch_pending(get_engine(settings), settings, message_row_id, client)
+        step = fetch_pending(engine, settings, message_row_id, client)
     if step.retry_in is not None:
         raise self.retry(countdown=step.retry_in)
     return step.status
@@ -47,11 +56,16 @@ def fetch_stored_message(self, message_row_id: int) -> str:
 
 @shared_task(name=SWEEP_STORED_FETCHES, bind=True, ignore_result=True)
 def sweep_stored_fetches(self) -> int:
-    """Beat: send the fetch again for pending messages whose task was lost."""
-    ids = claim_overdue(get_engine(self.app.conf.mailhook_settings), datetime.now(UTC))
-    for message_row_id in ids:
-        self.app.send_task(FETCH_STORED_MESSAGE, args=[message_row_id], queue=QUEUE_DEFAULT)
-    return len(ids)
+    """Beat: send the fetch again for pending messages whose task was lost, in every database."""
+    settings: Settings = self.app.conf.mailhook_settings
+    sent = 0
+    for store in stores(settings):
+        ids = claim_overdue(engine_for_url(store.url), datetime.now(UTC))
+        for message_row_id in ids:
+            self.app.send_task(FETCH_STORED_MESSAGE, args=fetch_args(message_row_id, store.name),
+                               queue=QUEUE_DEFAULT)  # fmt: skip
+        sent += len(ids)
+    return sent
 
 
 def claim_overdue(engine: Engine, now: datetime) -> list[int]:
@@ -64,20 +78,27 @@ def claim_overdue(engine: Engine, now: datetime) -> list[int]:
     return ids
 
 
-def enqueue_fetches(settings: Settings, message_row_ids: Sequence[int]) -> None:
-    """Send one fetch per message; never raises, the sweep resends whatever could not be sent."""
+def enqueue_fetches(settings: Settings, message_row_ids: Sequence[int], store: str = PRIMARY) -> None:
+    """Send one fetch per message of the database `store`; never raises, the sweep resends whatever could
+    not be sent."""
     if not message_row_ids:
         return
     try:
         publisher = _publisher(settings)
         for message_row_id in message_row_ids:
-            publisher.send_task(FETCH_STORED_MESSAGE, args=[message_row_id], queue=QUEUE_DEFAULT)
+            publisher.send_task(FETCH_STORED_MESSAGE, args=fetch_args(message_row_id, store),
+                                queue=QUEUE_DEFAULT)  # fmt: skip
     except Exception as exc:  # Any broker failure: the rows are pending in the database either way.
         log.warning(
             "could not send %d stored-message fetches (%s); the sweep will",
             len(message_row_ids),
             type(exc).__name__,
         )
+
+
+def fetch_args(message_row_id: int, store: str) -> list[object]:
+    """The primary database goes unnamed: the task's arguments stay those a worker of any version takes."""
+    return [message_row_id] if store == PRIMARY else [message_row_id, store]
 
 
 def _publisher(settings: Settings) -> Celery:

@@ -4,7 +4,10 @@ Mailgun never retries `delivered` webhooks and gives up on others after ~8 h; it
 days. Each configured domain is read oldest first from its cursor, in its own region, through the same
 normalizer and unique key as the webhooks: an event already received is not stored again, a missed one is
 (`source = events_api`). One domain failing (5xx after retries, a 429 longer than the client may wait, a
-refused key) is recorded on its cursor and the others go on.
+refused key, its database down) is recorded on its cursor where it can be and the others go on.
+
+A domain's cursor, lease, events and dead letters live in the database that keeps its region's data
+(app/stores.py): the beat's poll goes over each database with the domains whose regions it keeps.
 
 `mailhook reconcile` runs the same functions once, with progress on the terminal.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,9 +24,10 @@ from typing import Any
 from celery import shared_task
 from sqlalchemy import Engine
 
-from app.db import get_engine
+from app.db import engine_for_url
 from app.regions import REGIONS
 from app.settings import Settings
+from app.stores import stores
 from app.task_names import POLL_EVENTS
 from workers.mailgun_api import MailgunClient, MailgunError, events_url
 from workers.poll_store import PageCounts, claim_cursor, record_page, settle_cursor, store_items
@@ -150,17 +154,45 @@ def _store_page(reader: Reader, domain: str, items: list[object], report: PollRe
         reader.on_page(report)
 
 
-def poll_all(
-    engine: Engine, settings: Settings, *, now: datetime | None = None, budget: float = POLL_BUDGET_SECONDS
+def poll_every_store(
+    settings: Settings, *, now: datetime | None = None, budget: float = POLL_BUDGET_SECONDS
 ) -> list[PollReport]:
-    """One poll of every configured domain, in its region; each gets an equal share of the time budget."""
+    """One poll of every configured domain, each into the database that keeps its region's data. The time
+    left is shared by the domains left, so what one database's domains do not use goes to the next."""
     if not settings.api_key:
         log.info("poll skipped: MAILGUN_API_KEY is not set")
         return []
     now = now or datetime.now(UTC)
-    domains = [(region, domain) for region in REGIONS for domain in settings.domains_in(region)]
     start, reports = time.monotonic(), list[PollReport]()
-    for region in (region for region in REGIONS if settings.domains_in(region)):
+    counts = [(store, _domain_count(settings, store.regions)) for store in stores(settings)]
+    left = sum(n for _, n in counts)
+    for store, mine in counts:
+        if not mine:
+            continue
+        share = max(0.0, budget - (time.monotonic() - start)) * mine / left
+        engine = engine_for_url(store.url)
+        reports += poll_all(engine, settings, now=now, budget=share, regions=store.regions)
+        left -= mine
+    return reports
+
+
+def poll_all(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    budget: float = POLL_BUDGET_SECONDS,
+    regions: Sequence[str] = REGIONS,
+) -> list[PollReport]:
+    """One poll of every configured domain of `regions`, in its region, stored through `engine`; each domain
+    gets an equal share of the time budget."""
+    if not settings.api_key:
+        log.info("poll skipped: MAILGUN_API_KEY is not set")
+        return []
+    now = now or datetime.now(UTC)
+    domains = [(region, domain) for region in regions for domain in settings.domains_in(region)]
+    start, reports = time.monotonic(), list[PollReport]()
+    for region in (region for region in regions if settings.domains_in(region)):
         with MailgunClient.for_region(settings, region) as client:
             for domain in settings.domains_in(region):
                 share = budget * (len(reports) + 1) / len(domains)
@@ -187,4 +219,8 @@ def _poll_safely(reader: Reader, domain: str) -> PollReport:
 def poll_events(self: Any) -> int:
     """Beat: poll every configured domain once; the number of events new to the table."""
     settings: Settings = self.app.conf.mailhook_settings
-    return sum(report.new for report in poll_all(get_engine(settings), settings))
+    return sum(report.new for report in poll_every_store(settings))
+
+
+def _domain_count(settings: Settings, regions: Sequence[str]) -> int:
+    return sum(len(settings.domains_in(region)) for region in regions)

@@ -3,7 +3,8 @@
 `events` is not partitioned, so there is no month to drop: rows go in bounded batches, one short
 transaction each, so a purge never holds locks or bloats one transaction for long, on Postgres or SQLite.
 Inbox rows still pending are never purged: they are work not done yet, not history. Attachments go with
-their message (foreign key, ON DELETE CASCADE).
+their message (foreign key, ON DELETE CASCADE). With a database per region (app/stores.py) each database is
+purged in turn, under a lease of its own, and one that fails does not keep the others from theirs.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 from celery import shared_task
 from sqlalchemy import ColumnElement, Engine, delete, func, select, text, true
 
-from app.db import get_engine
+from app.db import engine_for_url
 from app.models import Event, InboundMessageRow, InboxRow
 from app.settings import Settings
+from app.stores import Store, stores
 from app.task_names import PURGE_EXPIRED
 from workers.leases import run_alone
 
@@ -106,9 +108,24 @@ def _count(engine: Engine, target: Target, cutoff: datetime) -> int:
 def purge_expired(self: Any) -> int:
     """Beat, daily: apply MAILHOOK_RETENTION_DAYS; the number of rows deleted."""
     settings: Settings = self.app.conf.mailhook_settings
-    cutoff, engine = cutoff_for(settings.retention_days), get_engine(settings)
+    cutoff, deleted, failures = cutoff_for(settings.retention_days), 0, list[Exception]()
+    for store in stores(settings):
+        try:
+            deleted += purge_store(store, cutoff)
+        except Exception as exc:  # the next database is purged all the same; the task fails at the end
+            log.warning("retention: the purge of the %s database failed: %s", store.name, type(exc).__name__)
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+    return deleted
+
+
+def purge_store(store: Store, cutoff: datetime) -> int:
+    """One database's purge, under that database's lease; the rows deleted."""
+    engine = engine_for_url(store.url)
     # Under a lease: a second beat's purge would delete nothing more, but would double the load and the log.
     results = run_alone(engine, PURGE_EXPIRED, lambda: list(purge(engine, cutoff))) or []
     for result in results:
-        log.info("retention: %d %s rows older than %s deleted", result.rows, result.table, cutoff.isoformat())
+        log.info("retention: %d %s rows older than %s deleted (%s database)", result.rows, result.table,
+                 cutoff.isoformat(), store.name)  # fmt: skip
     return sum(result.rows for result in results)

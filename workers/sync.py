@@ -1,7 +1,8 @@
 """Celery tasks of the sync back to Mailgun, one run per region: push the outbox, refresh the list mirror.
 
 Thin shells: they build the region's client from the settings and hand over to workers.push and
-workers.list_mirror. A region with no configured domain, or no API key, has nothing to sync: the task ends.
+workers.list_mirror, on the database that keeps the region's data (app/stores.py): its outbox, pause, list
+mirror and lease. A region with no configured domain, or no API key, has nothing to sync: the task ends.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from app.db import get_engine
+from app.db import region_engine
 from app.regions import REGIONS
 from app.settings import Settings
 from app.task_names import PUSH_SYNC, QUEUE_DEFAULT, REFRESH_LISTS
@@ -32,7 +33,7 @@ def push_sync(self, region: str) -> int:
     if not syncs(settings, region):
         return 0
     with MailgunClient.for_region(settings, region) as client:
-        result = push_region(get_engine(settings), settings, region, client)
+        result = push_region(region_engine(settings, region), settings, region, client)
     if result.failed or result.retried:
         log.warning(
             "push_sync %s: %d done, %d failed, %d to retry",
@@ -51,7 +52,7 @@ def refresh_lists(self, region: str) -> int:
     settings: Settings = self.app.conf.mailhook_settings
     if not syncs(settings, region):
         return 0
-    engine = get_engine(settings)
+    engine = region_engine(settings, region)
     try:
         # Under a lease per region: two refreshes at once would page every list twice and race on the mirror.
         with MailgunClient.for_region(settings, region) as client:

@@ -1,4 +1,4 @@
-"""`mailhook db ...`: schema migrations through Alembic (the only way the schema changes)."""
+"""`mailhook db ...`: schema migrations through Alembic (the only way the schema changes), per database."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import click
 
 from app import migrate
 from app.cli import settings_or_exit
+from app.settings import Settings
+from app.stores import Store, split, stores
 
 
 @click.group()
@@ -16,16 +18,22 @@ def db() -> None:
 @db.command()
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION."""
+    """Apply migrations up to REVISION, in every database (DATABASE_URL, then DATABASE_URL_EU if set)."""
     settings = settings_or_exit()
-    migrate.upgrade(settings.database_url, revision)
-    click.echo(f"database at {revision}")
+    for store in stores(settings):
+        migrate.upgrade(store.url, revision)
+        click.echo(f"{_name(settings, store)} at {revision}")
 
 
 @db.command()
 @click.argument("revision")
 def downgrade(revision: str) -> None:
-    """Revert migrations down to REVISION."""
+    """Revert migrations down to REVISION, in every database."""
     settings = settings_or_exit()
-    migrate.downgrade(settings.database_url, revision)
-    click.echo(f"database at {revision}")
+    for store in stores(settings):
+        migrate.downgrade(store.url, revision)
+        click.echo(f"{_name(settings, store)} at {revision}")
+
+
+def _name(settings: Settings, store: Store) -> str:
+    return f"database {store.name}" if split(settings) else "database"

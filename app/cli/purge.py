@@ -1,8 +1,11 @@
-"""`mailhook purge`: apply retention now (the beat does it daily with MAILHOOK_RETENTION_DAYS)."""
+"""`mailhook purge`: apply retention now (the beat does it daily with MAILHOOK_RETENTION_DAYS).
+
+Every database is purged (app/stores.py); with DATABASE_URL_EU set, each line names its database.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from sqlalchemy import Engine
@@ -10,6 +13,7 @@ from sqlalchemy import Engine
 from app.cli import settings_or_exit
 from app.cli.common import OK, parse_age, stamp
 from app.db import make_engine
+from app.stores import Store, split, stores
 from workers.retention import PURGE_BATCH, cutoff_for, events_partitioned, purge
 
 NOTES = {
@@ -35,9 +39,15 @@ def purge_command(age: timedelta | None, batch_size: int, dry_run: bool) -> None
     settings = settings_or_exit()
     age = age or timedelta(days=settings.retention_days)
     cutoff = cutoff_for(age.total_seconds() / 86400)
-    engine = make_engine(settings.database_url)
+    click.echo(f"{'counting' if dry_run else 'deleting'} rows older than {stamp(cutoff)} ({age})")
+    for store in stores(settings):
+        _purge_store(store, cutoff, batch_size, dry_run, f"[{store.name}] " if split(settings) else "")
+    raise SystemExit(OK)
+
+
+def _purge_store(store: Store, cutoff: datetime, batch_size: int, dry_run: bool, label: str) -> None:
+    engine = make_engine(store.url)
     try:
-        click.echo(f"{'counting' if dry_run else 'deleting'} rows older than {stamp(cutoff)} ({age})")
         notes = {**NOTES, "events": _events_note(engine)}
         for done in purge(engine, cutoff, batch=batch_size, dry_run=dry_run):
             verb = (
@@ -46,10 +56,9 @@ def purge_command(age: timedelta | None, batch_size: int, dry_run: bool) -> None
                 else f"deleted in {done.batches} batch(es) of {batch_size} at most"
             )
             note = notes.get(done.table)
-            click.echo(f"{done.table}: {done.rows} {verb}" + (f" ({note})" if note else ""))
+            click.echo(f"{label}{done.table}: {done.rows} {verb}" + (f" ({note})" if note else ""))
     finally:
         engine.dispose()
-    raise SystemExit(OK)
 
 
 def _events_note(engine: Engine) -> str:

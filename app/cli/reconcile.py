@@ -1,7 +1,8 @@
 """`mailhook reconcile`: run the Events API poll now, or read a window again, with progress on the terminal.
 
 Without --since it is exactly the beat's poll of each domain, from its cursor, which it moves. With --since
-(and --until) it reads that window once and leaves the cursor alone: a backfill after an outage.
+(and --until) it reads that window once and leaves the cursor alone: a backfill after an outage. Each domain's
+events and cursor are in the database that keeps its region's data (app/stores.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from app.cli import settings_or_exit
 from app.cli.common import OK, PROBLEMS, chosen_domains, need_api_key, parse_moment, plural, stamp
 from app.db import make_engine
 from app.settings import Settings
+from app.stores import store_for_region, stores
 from workers.mailgun_api import MailgunClient
 from workers.polling import backfill_window
 from workers.reconcile import POLL_BUDGET_SECONDS, PollReport, Reader, backfill_domain, poll_domain
@@ -43,12 +45,19 @@ def reconcile(domains: tuple[str, ...], since: datetime | None, until: datetime 
     names = chosen_domains(settings, domains)
     if until is not None and since is None:
         raise click.UsageError("--until needs --since: without it the poll reads from the cursor")
-    engine = make_engine(settings.database_url)
+    engines = {store.name: make_engine(store.url) for store in stores(settings)}
     try:
-        reports = [_one(engine, settings, domain, since, until) for domain in names]
+        reports = [
+            _one(engines[_store_of(settings, domain)], settings, domain, since, until) for domain in names
+        ]
     finally:
-        engine.dispose()
+        for engine in engines.values():
+            engine.dispose()
     raise SystemExit(OK if all(r.outcome in GOOD_OUTCOMES for r in reports) else PROBLEMS)
+
+
+def _store_of(settings: Settings, domain: str) -> str:
+    return store_for_region(settings, settings.domain_regions[domain]).name
 
 
 def _one(

@@ -19,6 +19,7 @@ import click
 from app import migrate
 from app.cli import settings_or_exit
 from app.devkey import DEV_KEY_PATH, DEV_TOKEN_PATH, dev_secret_in_use, with_dev_secrets
+from app.stores import stores
 
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 
@@ -30,7 +31,8 @@ GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.
 def run(host: str, port: int, web_workers: int) -> None:
     """Run web + worker + beat in the foreground (Ctrl-C stops all)."""
     settings = with_dev_secrets(settings_or_exit())
-    migrate.upgrade(settings.database_url)
+    for store in stores(settings):  # each database the settings name has the same schema
+        migrate.upgrade(store.url)
     base = f"http://{host}:{port}"
     if key := dev_secret_in_use(settings.signing_keys, DEV_KEY_PATH):
         _announce(_dev_key_text(key, base))

@@ -110,7 +110,8 @@ def store_items(
         else:
             # The region asked is certain; the normalizer's guess from hosts and hints is not.
             events.append({**event.as_row(), "region": region, "inbox_id": None})
-    new = store_events(connection, events, settings)
+    # Most of a page is usually stored already (the webhooks brought it): no optimistic COPY.
+    new = store_events(connection, events, settings, likely_new=False)
     return PageCounts(seen=len(items), new=new, dead=_insert_dead_letters(connection, dead))
 
 

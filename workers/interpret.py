@@ -44,7 +44,8 @@ def interpret_webhook(
     context = {"domain_regions": domain_regions, "region_hint": region_hint, "domain_hint": domain_hint}
     try:
         if kind == "webhook":
-            return normalize_webhook_json(load_json(body), **context)  # type: ignore[arg-type]
+            document, storable = load_json_checked(body)
+            return normalize_webhook_json(document, storable=storable, **context)  # type: ignore[arg-type]
         if kind == "events_api":  # an item the poller dead-lettered, replayed
             return normalize_events_api_item(load_json(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
@@ -58,6 +59,17 @@ def interpret_webhook(
         return DeadLetter(f"cannot normalize: {exc}")
     except (ValueError, RecursionError) as exc:
         return DeadLetter(f"unreadable body: {type(exc).__name__}")
+
+
+def load_json_checked(body: bytes) -> tuple[object, bool]:
+    """The decoded body, and whether it is storable in JSONB as decoded.
+
+    It is when orjson decoded it (orjson refuses lone surrogates, NaN and raw control characters, which
+    the standard library lets through) and no escaped NUL is in it (valid JSON, refused by Postgres)."""
+    try:
+        return orjson.loads(body), b"\\u0000" not in body
+    except orjson.JSONDecodeError:
+        return json.loads(body), False
 
 
 def load_json(body: bytes) -> object:

@@ -143,10 +143,14 @@ def normalize_webhook_json(
     domain_regions: Mapping[str, str],
     region_hint: str | None = None,
     domain_hint: str | None = None,
+    storable: bool = False,
 ) -> NormalizedEvent:
-    """A decoded JSON webhook body, `{"signature": {...}, "event-data": {...}}`."""
+    """A decoded JSON webhook body, `{"signature": {...}, "event-data": {...}}`.
+
+    `storable`: the caller knows the decoded body already holds only what JSONB accepts (see
+    interpret.load_json), so the payload is kept as decoded instead of copied value by value."""
     context = _Context(domain_regions, region_hint, domain_hint)
-    return _normalize(lambda: _read_event_data(_event_data_of(body), "webhook"), context)
+    return _normalize(lambda: _read_event_data(_event_data_of(body), "webhook", storable), context)
 
 
 def normalize_events_api_item(
@@ -191,7 +195,7 @@ def _event_data_of(body: object) -> object:
 # --- the JSON event object (webhook event-data, Events API item) ---
 
 
-def _read_event_data(data: object, source: str) -> EventFields:
+def _read_event_data(data: object, source: str, storable: bool = False) -> EventFields:
     if not isinstance(data, Mapping):
         raise NormalizationError(f"event data must be a JSON object, not {type(data).__name__}")
     headers = get_path(data, "message", "headers")
@@ -199,7 +203,7 @@ def _read_event_data(data: object, source: str) -> EventFields:
         event=_event_name(data.get("event")),
         timestamp=data.get("timestamp"),
         source=source,
-        payload=json_safe(data),
+        payload=dict(data) if storable else json_safe(data),
         event_id=opt_text(data.get("id")),
         severity=_severity(data.get("severity")),
         domain=opt_text(get_path(data, "domain", "name")) or opt_text(data.get("domain")),

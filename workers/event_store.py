@@ -19,7 +19,6 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg.rows import namedtuple_row
-from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Connection
 
 from app.db import insert_ignoring_conflicts
@@ -114,10 +113,7 @@ def _copy_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
 
 
 def _value(column: str, value: Any) -> Any:
+    # COPY's text format takes a JSON column's text as is: no Jsonb wrapper and dumper per value.
     if column in JSON_COLUMNS and value is not None:
-        return Jsonb(value, dumps=_dumps)
+        return orjson.dumps(value).decode()
     return value
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()

@@ -26,6 +26,7 @@ from workers.forward import forward_rows
 from workers.interpret import DeadLetter, interpret_webhook
 from workers.mail_store import store_inbound
 from workers.mail_triage import is_inbound
+from workers.per_store import on_its_own
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,11 @@ def drain_every_store(settings: Settings) -> tuple[int, bool]:
     for turn in range(2 if split(settings) else 1):
         for store in stores(settings):
             engine = engine_for_url(store.url)
-            if turn and not has_pending(engine):
-                continue
-            store_claimed, store_more = drain_until_empty(engine, settings, store=store.name)
-            claimed, more = claimed + store_claimed, more or store_more
+            with on_its_own(settings, store.name, "drain"):
+                if turn and not has_pending(engine):
+                    continue
+                store_claimed, store_more = drain_until_empty(engine, settings, store=store.name)
+                claimed, more = claimed + store_claimed, more or store_more
     return claimed, more
 
 
@@ -154,7 +156,10 @@ def drain_inbox(self: Task) -> int:
 def sweep_inbox(self: Task) -> bool:
     """Beat: wake the drain for rows whose wake-up was lost (broker down, worker killed)."""
     settings = self.app.conf.mailhook_settings
-    if any(has_pending(engine_for_url(store.url)) for store in stores(settings)):
+    pending = False
+    for store in stores(settings):
+        with on_its_own(settings, store.name, "sweep"):
+            pending = pending or has_pending(engine_for_url(store.url))
+    if pending:
         self.app.send_task(DRAIN_INBOX)
-        return True
-    return False
+    return pending

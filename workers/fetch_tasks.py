@@ -25,6 +25,7 @@ from app.models import InboundMessageRow
 from app.settings import Settings
 from app.stores import PRIMARY, store_named, stores
 from app.task_names import FETCH_STORED_MESSAGE, QUEUE_DEFAULT, SWEEP_STORED_FETCHES
+from workers.per_store import on_its_own
 from workers.storage_client import new_client
 from workers.stored_fetch import fetch_pending
 
@@ -60,11 +61,12 @@ def sweep_stored_fetches(self) -> int:
     settings: Settings = self.app.conf.mailhook_settings
     sent = 0
     for store in stores(settings):
-        ids = claim_overdue(engine_for_url(store.url), datetime.now(UTC))
-        for message_row_id in ids:
-            self.app.send_task(FETCH_STORED_MESSAGE, args=fetch_args(message_row_id, store.name),
-                               queue=QUEUE_DEFAULT)  # fmt: skip
-        sent += len(ids)
+        with on_its_own(settings, store.name, "fetch sweep"):
+            ids = claim_overdue(engine_for_url(store.url), datetime.now(UTC))
+            for message_row_id in ids:
+                self.app.send_task(FETCH_STORED_MESSAGE, args=fetch_args(message_row_id, store.name),
+                                   queue=QUEUE_DEFAULT)  # fmt: skip
+            sent += len(ids)
     return sent
 
 

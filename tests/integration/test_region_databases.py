@@ -164,3 +164,18 @@ def test_inbound_mail_for_an_eu_domain_is_stored_in_the_eu_database_only(
         ("example.com", "us")
     ]
     assert tokens_in(engines["primary"]) == 1  # the EU post left the primary database
+
+
+def test_a_database_that_is_down_does_not_stop_the_other_regions_drain(
+    settings: Settings, engines: dict[str, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    gone = replace(settings, database_url=settings.database_url + "_never_created")
+    app = create_app(gone)
+    try:
+        eu = post(app.test_client(), EU_DOMAIN, "?region=eu")  # intake writes the EU database only
+        claimed, _ = drain_every_store(gone)
+    finally:
+        app.extensions["mailhook"].close()
+    assert claimed == 1
+    assert event_ids(engines["eu"]) == {eu: "eu"}
+    assert "drain skipped the primary database, unavailable" in caplog.text  # and said so

@@ -82,12 +82,17 @@ def read_delivery(request: Request, rules: RouteRules) -> Delivery:
         kind=kind,
         content_type=content_type,
         body=body,
-        headers={h: request.headers[h] for h in KEPT_HEADERS if h in request.headers},
+        headers=_kept_headers(request),
         signed=signed,
         region_hint=normalize_region(request.args.get("region")),
         domain_hint=_domain_hint(request.args.get("domain")),
         request_id=_request_id(request),
     )
+
+
+def _kept_headers(request: Request) -> dict[str, str]:
+    headers = request.headers
+    return {name: value for name in KEPT_HEADERS if (value := headers.get(name)) is not None}
 
 
 def _read_body(request: Request, limit: int) -> bytearray:

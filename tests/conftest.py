@@ -12,6 +12,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,16 +71,37 @@ def worker_id_suffix(request: pytest.FixtureRequest) -> str:
     return f"{worker}_{uuid.uuid4().hex[:6]}"
 
 
+@contextmanager
+def throwaway_database(name: str, *, migrated: bool = True) -> Iterator[str]:
+    """A Postgres database of its own, at the schema's head unless asked empty, dropped on leaving."""
+    url = create_database(PG_ADMIN_URL, name)
+    try:
+        if migrated:
+            migrate.upgrade(url)
+        yield url
+    finally:
+        from app.db import dispose_engines
+
+        dispose_engines()  # the engines cached by apps and tasks hold connections to it
+        drop_database(PG_ADMIN_URL, name)
+
+
+def missing_database_url() -> str:
+    """A database on the live server that was never created: every connection to it is refused at once."""
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/mailhook_test_missing_{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture(scope="session")
 def pg_url(worker_id_suffix: str) -> Iterator[str]:
-    name = f"mailhook_test_{worker_id_suffix}"
-    url = create_database(PG_ADMIN_URL, name)
-    migrate.upgrade(url)
-    yield url
-    from app.db import dispose_engines
+    with throwaway_database(f"mailhook_test_{worker_id_suffix}") as url:
+        yield url
 
-    dispose_engines()
-    drop_database(PG_ADMIN_URL, name)
+
+@pytest.fixture
+def eu_url() -> Iterator[str]:
+    """A second database, migrated, for DATABASE_URL_EU (the EU region's own)."""
+    with throwaway_database(f"mailhook_test_eu_{uuid.uuid4().hex[:8]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,16 +121,26 @@ def _fresh_dir(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def service(service_env: dict[str, str], tmp_path: Path, db_url_cleanup: None) -> Iterator[Service]:
-    running = Service(f"http://{service_env['GUNICORN_BIND']}", service_env, tmp_path)
-    running.start("web", web_command())
-    running.start("worker", worker_command(schedule=tmp_path / "celerybeat-schedule"))
+@contextmanager
+def web_and_worker(
+    env: dict[str, str], log_dir: Path, wrap: Callable[[list[str]], list[str]] = lambda command: command
+) -> Iterator[Service]:
+    """Real web and worker (with beat) on `env`, ready when entered, both stopped on leaving; `wrap`
+    changes how each command is started."""
+    running = Service(f"http://{env['GUNICORN_BIND']}", env, log_dir)
+    running.start("web", wrap(web_command()))
+    running.start("worker", wrap(worker_command(schedule=log_dir / "celerybeat-schedule")))
     try:
         wait_until_ready(running.base_url + "/readyz")
         yield running
     finally:
         running.stop_all()
+
+
+@pytest.fixture
+def service(service_env: dict[str, str], tmp_path: Path, db_url_cleanup: None) -> Iterator[Service]:
+    with web_and_worker(service_env, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from app.db import sqlalchemy_url
-from tests.conftest import PG_ADMIN_URL, REPO, create_database, drop_database, payload, sign
-from tests.e2e.conftest import API_TOKEN, Service, wait_until_ready, web_command, worker_command
+from tests.conftest import REPO, payload, sign, throwaway_database
+from tests.e2e.conftest import API_TOKEN, Service, web_and_worker
 
 pytestmark = pytest.mark.e2e
 MAILHOOK = str(Path(sys.executable).with_name("mailhook"))
@@ -26,10 +26,9 @@ MAILHOOK = str(Path(sys.executable).with_name("mailhook"))
 
 @pytest.fixture
 def eu_url() -> Iterator[str]:
-    name = f"mailhook_e2e_eu_{uuid.uuid4().hex[:8]}"
-    url = create_database(PG_ADMIN_URL, name)  # empty: the CLI below migrates it
-    yield url
-    drop_database(PG_ADMIN_URL, name)
+    """Empty: `mailhook db upgrade` below migrates it."""
+    with throwaway_database(f"mailhook_e2e_eu_{uuid.uuid4().hex[:8]}", migrated=False) as url:
+        yield url
 
 
 @pytest.fixture
@@ -42,14 +41,8 @@ def split_service(
     )
     assert upgrade.returncode == 0, upgrade.stderr
     assert "database eu at" in upgrade.stdout  # both databases named, the EU one brought to head
-    running = Service(f"http://{env['GUNICORN_BIND']}", env, tmp_path)
-    running.start("web", web_command())
-    running.start("worker", worker_command(schedule=tmp_path / "celerybeat-schedule"))
-    try:
-        wait_until_ready(running.base_url + "/readyz")
+    with web_and_worker(env, tmp_path) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def post(client: httpx.Client, domain: str, query: str = "") -> str:

@@ -16,30 +16,18 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 
-from app import create_app, migrate
+from app import create_app
 from app.db import make_engine
 from app.models import Event, InboxRow
 from app.settings import Settings
 from app.stores import stores
-from tests.conftest import PG_ADMIN_URL, create_database, drop_database, payload, sign, truncate_all
+from tests.conftest import missing_database_url, payload, sign, truncate_all
 from tests.integration.inbound_support import message_rows, post_route
 from workers.drain import drain_every_store
 
 pytestmark = pytest.mark.postgres
 
 US_DOMAIN, EU_DOMAIN = "example.com", "example.eu"
-
-
-@pytest.fixture
-def eu_url() -> Iterator[str]:
-    name = f"mailhook_test_eu_{uuid.uuid4().hex[:8]}"
-    url = create_database(PG_ADMIN_URL, name)
-    migrate.upgrade(url)
-    yield url
-    from app.db import dispose_engines
-
-    dispose_engines()
-    drop_database(PG_ADMIN_URL, name)
 
 
 @pytest.fixture
@@ -169,7 +157,7 @@ def test_inbound_mail_for_an_eu_domain_is_stored_in_the_eu_database_only(
 def test_a_database_that_is_down_does_not_stop_the_other_regions_drain(
     settings: Settings, engines: dict[str, Engine], caplog: pytest.LogCaptureFixture
 ) -> None:
-    gone = replace(settings, database_url=settings.database_url + "_never_created")
+    gone = replace(settings, database_url=missing_database_url())
     app = create_app(gone)
     try:
         eu = post(app.test_client(), EU_DOMAIN, "?region=eu")  # intake writes the EU database only

@@ -8,7 +8,6 @@ id names one row in each database, and only `region` says which.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,11 +18,11 @@ from flask import Flask
 from openapi_spec_validator import validate
 from sqlalchemy import Engine, select, update
 
-from app import create_app, migrate
+from app import create_app
 from app.db import make_engine
 from app.models import InboundMessageRow, SyncAction
 from app.settings import Settings
-from tests.conftest import PG_ADMIN_URL, create_database, drop_database, truncate_all
+from tests.conftest import missing_database_url, truncate_all
 from tests.integration.conftest import BEARER, Api, RecordingWaker, add_event, add_inbox_row, inbox_status
 from tests.integration.inbound_support import add_inbound_message
 from tests.integration.sync_support import add_sync_rows
@@ -31,18 +30,6 @@ from tests.integration.sync_support import add_sync_rows
 pytestmark = pytest.mark.postgres
 
 REQUIRED = "is required because each region's data is kept in its own database"
-
-
-@pytest.fixture
-def eu_url() -> Iterator[str]:
-    name = f"mailhook_test_api_eu_{uuid.uuid4().hex[:8]}"
-    url = create_database(PG_ADMIN_URL, name)
-    migrate.upgrade(url)
-    yield url
-    from app.db import dispose_engines
-
-    dispose_engines()
-    drop_database(PG_ADMIN_URL, name)
 
 
 @pytest.fixture
@@ -77,11 +64,6 @@ def split_app(settings: Settings) -> Iterator[Flask]:
 @pytest.fixture
 def split_api(split_app: Flask) -> Api:
     return Api(split_app.test_client())
-
-
-def absent_database() -> str:
-    """A URL to a database the server does not have: the server answers, the database does not."""
-    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/mailhook_absent_{uuid.uuid4().hex[:8]}"
 
 
 def concrete(path: str) -> str:
@@ -310,7 +292,7 @@ def test_metrics_sum_the_backlog_of_both_databases(split_app: Flask, us_db: Engi
 
 def test_metrics_report_the_database_down_when_one_of_them_is(settings: Settings, us_db: Engine) -> None:
     add_inbox_row(us_db, status="pending", error=None)
-    gone = replace(settings, database_url_eu=absent_database())
+    gone = replace(settings, database_url_eu=missing_database_url())
     text = create_app(gone).test_client().get("/metrics").get_data(as_text=True)
     assert metric(text, "mailhook_database_up") == 0
 
@@ -324,7 +306,8 @@ def test_readyz_checks_every_database(settings: Settings, split_app: Flask) -> N
         "databases": {"primary": True, "eu": True},
     }
 
-    response = create_app(replace(settings, database_url_eu=absent_database())).test_client().get("/readyz")
+    gone = replace(settings, database_url_eu=missing_database_url())
+    response = create_app(gone).test_client().get("/readyz")
     assert response.status_code == 503
     body = response.get_json()
     assert body["checks"]["database"] is False

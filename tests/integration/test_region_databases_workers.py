@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,13 @@ from sqlalchemy import Engine, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError
 
 import workers.drain
-from app import create_app, migrate
+from app import create_app
 from app.cli.check import check
 from app.cli.db import db
 from app.cli.purge import purge_command
 from app.cli.reconcile import reconcile
 from app.cli.replay import replay_command
-from app.db import dispose_engines, make_engine
+from app.db import make_engine
 from app.migrate import alembic_config
 from app.models import Event, InboundMessageRow, InboxRow, ListMember, PollCursor, SyncAction, TaskLease
 from app.settings import Settings
@@ -43,7 +44,7 @@ from app.task_names import (
     REFRESH_LISTS,
     SWEEP_STORED_FETCHES,
 )
-from tests.conftest import PG_ADMIN_URL, create_database, drop_database, payload, sign, truncate_all
+from tests.conftest import missing_database_url, payload, sign, throwaway_database, truncate_all
 from tests.fakemailgun import FakeMailgun
 from tests.integration.conftest import add_inbox_row, inbox_status
 from tests.integration.inbound_support import post_route
@@ -74,23 +75,8 @@ Engines = tuple[Engine, Engine]  # (primary, eu)
 # -- fixtures and helpers -------------------------------------------------------------------------
 
 
-def fresh_database(prefix: str) -> tuple[str, str]:
-    name = f"mailhook_test_{prefix}_{uuid.uuid4().hex[:8]}"
-    return name, create_database(PG_ADMIN_URL, name)
-
-
-def missing_database_url() -> str:
-    """A database on the live server that was never created: every connection to it is refused at once."""
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/mailhook_test_missing_{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def eu_url() -> Iterator[str]:
-    name, url = fresh_database("eu")
-    migrate.upgrade(url)
-    yield url
-    dispose_engines()  # the tasks' cached engines hold connections to it
-    drop_database(PG_ADMIN_URL, name)
+def empty_database(prefix: str) -> AbstractContextManager[str]:
+    return throwaway_database(f"mailhook_test_{prefix}_{uuid.uuid4().hex[:8]}", migrated=False)
 
 
 @pytest.fixture
@@ -355,8 +341,7 @@ def db_env(primary_url: str, eu_url: str) -> dict[str, str | None]:
 
 
 def test_db_upgrade_and_downgrade_migrate_both_databases() -> None:
-    (primary_name, primary_url), (eu_name, eu_url) = fresh_database("up_us"), fresh_database("up_eu")
-    try:
+    with empty_database("up_us") as primary_url, empty_database("up_eu") as eu_url:
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         env = db_env(primary_url, eu_url)
 
@@ -372,9 +357,6 @@ def test_db_upgrade_and_downgrade_migrate_both_databases() -> None:
         assert downgraded.exit_code == 0, downgraded.output
         assert revision(primary_url) == (None, False)
         assert revision(eu_url) == (None, False)
-    finally:
-        drop_database(PG_ADMIN_URL, primary_name)
-        drop_database(PG_ADMIN_URL, eu_name)
 
 
 def test_check_reports_each_database_and_reads_eu_polls_from_the_eu_database(

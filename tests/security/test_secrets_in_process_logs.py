@@ -31,7 +31,7 @@ import pytest
 
 from tests.conftest import payload, sign
 from tests.e2e import conftest as e2e
-from tests.e2e.conftest import Service, wait_until_ready, web_command, worker_command
+from tests.e2e.conftest import Service, web_and_worker
 from tests.fakemailgun import FakeMailgun
 from tests.integration.sync_support import event
 
@@ -119,14 +119,8 @@ def service_env(
 
 @pytest.fixture
 def service(service_env: dict[str, str], tmp_path: Path, db_url_cleanup: None) -> Iterator[Service]:
-    running = Service(f"http://{service_env['GUNICORN_BIND']}", service_env, tmp_path)
-    running.start("web", at_debug(web_command()))
-    running.start("worker", at_debug(worker_command(schedule=tmp_path / "celerybeat-schedule")))
-    try:
-        wait_until_ready(running.base_url + "/readyz")
+    with web_and_worker(service_env, tmp_path, wrap=at_debug) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def wait_for(condition: Callable[[], object], service: Service, timeout: float = 20.0) -> None:

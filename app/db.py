@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from app.settings import Settings
-from app.stores import store_for_region
+from app.stores import Store, store_for_region, stores
 
 # Bounds that keep one stuck query from holding a web thread or a lock for long.
 STATEMENT_TIMEOUT_MS = 15_000
@@ -83,6 +83,11 @@ def get_engine(settings: Settings) -> Engine:
 def region_engine(settings: Settings, region: str | None) -> Engine:
     """The engine of the database that keeps this region's data (app/stores.py)."""
     return engine_for_url(store_for_region(settings, region).url)
+
+
+def store_engines(settings: Settings) -> list[tuple[Store, Engine]]:
+    """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
+    return [(store, engine_for_url(store.url)) for store in stores(settings)]
 
 
 def engine_for_url(database_url: str) -> Engine:

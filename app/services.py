@@ -11,11 +11,11 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from app.broker import celery_config
-from app.db import engine_for_url, get_engine
+from app.db import get_engine, store_engines
 from app.delivery import Delivery
 from app.inbox import InboxWriter, inbox_writer
 from app.settings import Settings
-from app.stores import Store, delivery_region, store_for_region, stores
+from app.stores import Store, delivery_region, store_for_region
 from app.task_names import DRAIN_INBOX, QUEUE_INBOX
 from app.wake import DrainWaker
 
@@ -34,7 +34,7 @@ class Services:
 
     def databases(self) -> list[tuple[Store, Engine]]:
         """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
-        return [(store, engine_for_url(store.url)) for store in stores(self.settings)]
+        return store_engines(self.settings)
 
     def engines(self) -> list[Engine]:
         return [engine for _, engine in self.databases()]
@@ -49,8 +49,8 @@ class Services:
         threads = int(os.environ.get("GUNICORN_THREADS", "8"))
         group_commit = self.settings.group_commit
         return {
-            store.name: inbox_writer(store.url, engine_for_url(store.url), group_commit, threads)
-            for store in stores(self.settings)
+            store.name: inbox_writer(store.url, engine, group_commit, threads)
+            for store, engine in self.databases()
         }
 
     def close(self) -> None:

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from celery import Task, shared_task
 from sqlalchemy import Connection, Engine, exists, select
 
-from app.db import engine_for_url
+from app.db import engine_for_url, store_engines
 from app.metrics import DEAD_LETTERS
 from app.models import InboxRow
+from app.regions import REGIONS
 from app.settings import Settings
-from app.stores import PRIMARY, split, store_for_region, stores
+from app.stores import PRIMARY, split, store_for_region
 from app.task_names import DRAIN_INBOX, SWEEP_INBOX
 from workers.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead
 from workers.event_store import store_events
@@ -68,6 +69,7 @@ def drain_batch(
 
 def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings, store: str) -> BatchResult:
     result = BatchResult(claimed=len(rows))
+    elsewhere = _regions_kept_elsewhere(settings, store)
     event_rows = []
     for row in rows:  # claimed rows are already marked done; only the dead ones are re-marked below
         if is_inbound(row.kind, row.route):
@@ -93,9 +95,8 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings,
         if isinstance(outcome, DeadLetter):
             result.dead_reasons[row.id] = outcome.reason
             continue
-        home = store_for_region(settings, outcome.region)
-        if home.name != store:
-            result.forwards[row.id] = engine_for_url(home.url)
+        if outcome.region in elsewhere:
+            result.forwards[row.id] = elsewhere[outcome.region]
             continue
         event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
     result.events = store_events(connection, event_rows, settings)  # with their sync actions, all or nothing
@@ -105,6 +106,13 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings,
         if row.id in result.dead_reasons:
             result.dead_by_kind[row.kind] = result.dead_by_kind.get(row.kind, 0) + 1
     return result
+
+
+def _regions_kept_elsewhere(settings: Settings, store: str) -> dict[str, Engine]:
+    """Region -> the engine of its database, for the regions the database `store` does not keep (none
+    unless DATABASE_URL_EU is set). Worked out once a batch: the loop only looks a region up."""
+    homes = {region: store_for_region(settings, region) for region in REGIONS}
+    return {region: engine_for_url(home.url) for region, home in homes.items() if home.name != store}
 
 
 def drain_until_empty(
@@ -129,8 +137,7 @@ def drain_every_store(settings: Settings) -> tuple[int, bool]:
     pass; a second pass takes what a later database forwarded back to an earlier one."""
     claimed, more = 0, False
     for turn in range(2 if split(settings) else 1):
-        for store in stores(settings):
-            engine = engine_for_url(store.url)
+        for store, engine in store_engines(settings):
             with on_its_own(settings, store.name, "drain"):
                 if turn and not has_pending(engine):
                     continue
@@ -157,9 +164,9 @@ def sweep_inbox(self: Task) -> bool:
     """Beat: wake the drain for rows whose wake-up was lost (broker down, worker killed)."""
     settings = self.app.conf.mailhook_settings
     pending = False
-    for store in stores(settings):
+    for store, engine in store_engines(settings):
         with on_its_own(settings, store.name, "sweep"):
-            pending = pending or has_pending(engine_for_url(store.url))
+            pending = pending or has_pending(engine)
     if pending:
         self.app.send_task(DRAIN_INBOX)
     return pending

@@ -20,10 +20,10 @@ from celery import Celery, shared_task
 from sqlalchemy import Engine, Table, select, update
 
 from app.broker import broker_url, celery_config
-from app.db import engine_for_url
+from app.db import engine_for_url, store_engines
 from app.models import InboundMessageRow
 from app.settings import Settings
-from app.stores import PRIMARY, store_named, stores
+from app.stores import PRIMARY, store_named
 from app.task_names import FETCH_STORED_MESSAGE, QUEUE_DEFAULT, SWEEP_STORED_FETCHES
 from workers.per_store import on_its_own
 from workers.storage_client import new_client
@@ -60,9 +60,9 @@ def sweep_stored_fetches(self) -> int:
     """Beat: send the fetch again for pending messages whose task was lost, in every database."""
     settings: Settings = self.app.conf.mailhook_settings
     sent = 0
-    for store in stores(settings):
+    for store, engine in store_engines(settings):
         with on_its_own(settings, store.name, "fetch sweep"):
-            ids = claim_overdue(engine_for_url(store.url), datetime.now(UTC))
+            ids = claim_overdue(engine, datetime.now(UTC))
             for message_row_id in ids:
                 self.app.send_task(FETCH_STORED_MESSAGE, args=fetch_args(message_row_id, store.name),
                                    queue=QUEUE_DEFAULT)  # fmt: skip

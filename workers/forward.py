@@ -8,7 +8,7 @@ the original pending, the next drain forwards it again and the target's unique t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import Connection, Engine, delete, select
 
@@ -29,13 +29,12 @@ def forward_rows(connection: Connection, targets: Mapping[int, Engine]) -> int:
         by_engine.setdefault(engine, []).append(row_id)
     for engine, ids in by_engine.items():
         rows = connection.execute(select(*CARRIED).where(inbox.c.id.in_(ids))).mappings().all()
-        _copy(engine, (dict(row) for row in rows))
+        _copy(engine, [dict(row) for row in rows])
         connection.execute(delete(InboxRow).where(InboxRow.id.in_(ids)))
     return len(targets)
 
 
-def _copy(engine: Engine, rows: Iterable[dict[str, object]]) -> None:
-    values = list(rows)
-    if values:
+def _copy(engine: Engine, rows: list[dict[str, object]]) -> None:
+    if rows:
         with engine.begin() as target:
-            target.execute(insert_ignoring_conflicts(inbox, engine).values(values))
+            target.execute(insert_ignoring_conflicts(inbox, engine).values(rows))

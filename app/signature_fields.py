@@ -7,15 +7,14 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-import orjson
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
+from app import json_body
 from app.signing import SignedParts
 
 NAMES = ("timestamp", "token", "signature")
@@ -37,7 +36,7 @@ class FormScan:
 
 def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, object]]:
     try:
-        document = _loads(body)
+        document = json_body.loads(body)
     except (ValueError, RecursionError):
         raise UnreadableBody("body is not valid JSON") from None
     if not isinstance(document, dict):
@@ -46,16 +45,6 @@ def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, ob
     if not isinstance(block, dict):
         return None, document
     return SignedParts(*(_text(block.get(name)) for name in NAMES)), document
-
-
-def _loads(body: bytes | bytearray) -> object:
-    """orjson where it can (several times faster on the request path); the standard library for what orjson
-    refuses but the standard library reads (lone surrogate escapes, NaN, huge integers), so that a body is
-    accepted or refused exactly as before."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
 
 
 def scan_form(body: bytes | bytearray, content_type: str) -> FormScan:

@@ -5,12 +5,10 @@ Pure: decides from the row's route, kind and bytes; no database, no network.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import orjson
-
+from app import json_body
 from workers.normalize import (
     NormalizationError,
     NormalizedEvent,
@@ -44,10 +42,10 @@ def interpret_webhook(
     context = {"domain_regions": domain_regions, "region_hint": region_hint, "domain_hint": domain_hint}
     try:
         if kind == "webhook":
-            document, storable = load_json_checked(body)
+            document, storable = json_body.loads_checked(body)
             return normalize_webhook_json(document, storable=storable, **context)  # type: ignore[arg-type]
         if kind == "events_api":  # an item the poller dead-lettered, replayed
-            return normalize_events_api_item(load_json(body), **context)  # type: ignore[arg-type]
+            return normalize_events_api_item(json_body.loads(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
         if _looks_inbound(fields):
             return DeadLetter(
@@ -59,26 +57,6 @@ def interpret_webhook(
         return DeadLetter(f"cannot normalize: {exc}")
     except (ValueError, RecursionError) as exc:
         return DeadLetter(f"unreadable body: {type(exc).__name__}")
-
-
-def load_json_checked(body: bytes) -> tuple[object, bool]:
-    """The decoded body, and whether it is storable in JSONB as decoded.
-
-    It is when orjson decoded it (orjson refuses lone surrogates, NaN and raw control characters, which
-    the standard library lets through) and no escaped NUL is in it (valid JSON, refused by Postgres)."""
-    try:
-        return orjson.loads(body), b"\\u0000" not in body
-    except orjson.JSONDecodeError:
-        return json.loads(body), False
-
-
-def load_json(body: bytes) -> object:
-    """orjson where it can (several times faster on the drain's hot path); the standard library for what
-    orjson refuses but JSON allows, such as lone surrogate escapes, so a body is never judged differently."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
 
 
 def _looks_inbound(fields: list[tuple[str, str]]) -> bool:

@@ -148,7 +148,7 @@ def normalize_webhook_json(
     """A decoded JSON webhook body, `{"signature": {...}, "event-data": {...}}`.
 
     `storable`: the caller knows the decoded body already holds only what JSONB accepts (see
-    interpret.load_json), so the payload is kept as decoded instead of copied value by value."""
+    app/json_body.loads_checked), so the payload is kept as decoded instead of copied value by value."""
     context = _Context(domain_regions, region_hint, domain_hint)
     return _normalize(lambda: _read_event_data(_event_data_of(body), "webhook", storable), context)
 

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workers.interpret import load_json_checked
+from app import json_body
 from workers.normalize import (
     NormalizationError,
     NormalizedEvent,
@@ -204,6 +204,6 @@ def test_a_body_judged_storable_as_decoded_needs_no_cleaning(value: Any) -> None
     body = json.dumps({"event-data": value}, ensure_ascii=bool(hash(repr(value)) % 2)).encode(
         "utf-8", "surrogatepass"
     )
-    document, storable = load_json_checked(body)
+    document, storable = json_body.loads_checked(body)
     if storable:
         assert json_safe(document) == document

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -26,6 +26,10 @@ API_TOKEN = "test-api-token"
 BEARER = {"Authorization": f"Bearer {API_TOKEN}"}
 BASE_TIME = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 _serial = itertools.count(1)
+
+
+if TYPE_CHECKING:
+    from tests.integration.reconcile_support import Fakes
 
 
 class RecordingWaker:
@@ -160,3 +164,12 @@ def inbox_status(engine: Engine, row_id: int) -> tuple[str, str | None]:
             select(InboxRow.status, InboxRow.error).where(InboxRow.id == row_id)
         ).one()
     return status, error
+
+
+@pytest.fixture
+def fakes() -> Iterator[Fakes]:
+    """A fake Mailgun per region, running for the test (the reconcile, CLI and metrics tests' Mailgun)."""
+    from tests.integration.reconcile_support import running_fakes  # that module imports this one
+
+    with running_fakes() as running:
+        yield running

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,19 +28,12 @@ from tests.integration.reconcile_support import (
     count,
     event_item,
     now,
-    running_fakes,
     seed_old_and_new,
     settings_for_fakes,
 )
 from workers.drain import drain_batch
 
 Invoke = Callable[..., Result]
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,18 +23,11 @@ from tests.integration.reconcile_support import (
     event_queries,
     items_from,
     now,
-    running_fakes,
     settings_for_fakes,
     stored,
 )
 
 Invoke = Callable[..., Result]
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
 
 
 @pytest.fixture

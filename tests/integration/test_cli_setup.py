@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,19 +17,12 @@ from tests.integration.reconcile_support import (
     US2,
     Fakes,
     cli_env,
-    running_fakes,
     settings_for_fakes,
 )
 from workers.registration import SUBSCRIBABLE
 
 BASE = "https://hooks.example.net"
 THEIRS = ["https://crm.example.org/mailgun", "https://stats.example.org/in", "https://audit.example.org/x"]
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
 
 
 Invoke = Callable[..., Result]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,19 +21,12 @@ from tests.integration.reconcile_support import (
     deliver_webhook,
     event_item,
     now,
-    running_fakes,
     settings_for_fakes,
 )
 from tests.integration.test_observability import metric_value
 from workers.drain import drain_batch
 from workers.mailgun_api import MailgunClient, Pacing, Unavailable
 from workers.reconcile import poll_all
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
 
 
 def sample(name: str, **labels: str) -> float:

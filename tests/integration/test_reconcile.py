@@ -5,11 +5,9 @@ Events are seeded in the fake with times relative to now, so Mailgun's trust lag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from app.db import make_engine
@@ -26,18 +24,11 @@ from tests.integration.reconcile_support import (
     event_queries,
     items_from,
     now,
-    running_fakes,
     settings_for_fakes,
     stored,
 )
 from workers.poll_store import claim_cursor
 from workers.reconcile import PollReport, poll_all
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
 
 
 def by_domain(reports: list[PollReport]) -> dict[str, PollReport]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from celery.schedules import crontab
 from sqlalchemy import Engine, select
 
@@ -19,17 +17,10 @@ from tests.integration.reconcile_support import (
     count,
     event_item,
     now,
-    running_fakes,
     seed_old_and_new,
     settings_for_fakes,
 )
 from workers.celery import beat_schedule, create_celery
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
 
 
 def test_beat_polls_at_the_configured_interval_and_purges_daily(fakes: Fakes, tmp_path: Path) -> None:

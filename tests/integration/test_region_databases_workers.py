@@ -57,7 +57,6 @@ from tests.integration.reconcile_support import (
     cursor,
     items_from,
     now,
-    running_fakes,
     seed_old_and_new,
     settings_for_fakes,
     stored,
@@ -177,9 +176,10 @@ def test_eu_sync_actions_and_list_mirror_live_in_the_eu_database_and_go_to_the_e
 
 
 @pytest.fixture
-def mailgun() -> Iterator[Fakes]:
-    with running_fakes() as fakes:
-        yield fakes
+def mailgun(fakes: Fakes) -> Fakes:
+    return (
+        fakes  # the shared fixture, under a name apart from sync_support.fakes, which this module also uses
+    )
 
 
 def by_domain(reports: list[PollReport]) -> dict[str, PollReport]:

@@ -11,10 +11,10 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -25,6 +25,9 @@ from app.db import make_engine
 from app.models import Base
 from app.settings import Settings
 from app.signing import compute_signature
+
+if TYPE_CHECKING:
+    from tests.integration.sync_support import World
 
 REPO = Path(__file__).resolve().parents[1]
 PAYLOADS = REPO.parent / "shared" / "mailgun" / "payloads"
@@ -144,3 +147,14 @@ def settings_for(tmp_path: Path):  # type: ignore[no-untyped-def]
         return Settings(**values)
 
     return build
+
+
+@pytest.fixture
+def world(db_url: str, settings_for: Callable[..., Settings]) -> Iterator[World]:
+    """Intake, drain and push on the test's database, against a fake Mailgun per region."""
+    from tests.integration.sync_support import World, fakes, world_settings  # it imports this module
+
+    with fakes() as (us, eu):
+        world = World(world_settings(settings_for, db_url, us, eu), us, eu)
+        yield world
+        world.close()

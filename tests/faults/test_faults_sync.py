@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-import pytest
-
-from app.settings import Settings
 from tests.faults.mailgun_like import wait_for
-from tests.integration.sync_support import World, event, fakes, sent, world_settings
+from tests.integration.sync_support import World, event, sent
 
 NEWS = "/v3/news.example.com/bounces"
 SHOP = "/v3/shop.example.com/bounces"
-
-
-@pytest.fixture
-def world(db_url: str, settings_for: Callable[..., Settings]) -> Iterator[World]:
-    with fakes() as (us, eu):
-        world = World(world_settings(settings_for, db_url, us, eu), us, eu)
-        yield world
-        world.close()
 
 
 def acknowledged(world: World, path: str) -> Counter[str]:

@@ -4,13 +4,11 @@ gains. Every answer is validated against the served OpenAPI document (see confte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine
 
 from tests.integration.conftest import BEARER, Api
-from tests.integration.sync_support import World, add_sync_rows, event, fakes, world_settings
+from tests.integration.sync_support import World, add_sync_rows, event
 
 BOB = "bob@example.org"
 
@@ -72,14 +70,6 @@ def test_retry_puts_failed_and_dead_rows_back_and_refuses_the_others(api: Api, e
         for i in api.get("/suppressions", domain="news.example.com").get_json()["items"]
     }
     assert states == {BOB: "pending", "carol@example.org": "pending", "dan@example.org": "failed"}
-
-
-@pytest.fixture
-def world(db_url: str, settings_for) -> Iterator[World]:
-    with fakes() as (us, eu):
-        world = World(world_settings(settings_for, db_url, us, eu), us, eu)
-        yield world
-        world.close()
 
 
 def test_a_failed_action_retried_through_the_api_is_sent_by_the_next_push(world: World) -> None:

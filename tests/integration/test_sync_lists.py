@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -12,17 +11,9 @@ from celery import Celery
 
 from app.settings import Settings
 from app.task_names import PUSH_SYNC, REFRESH_LISTS
-from tests.integration.sync_support import World, event, fakes, world_settings
+from tests.integration.sync_support import World, event
 from workers.celery import create_celery
 from workers.mailgun_api import MailgunError
-
-
-@pytest.fixture
-def world(db_url: str, settings_for) -> Iterator[World]:
-    with fakes() as (us, eu):
-        world = World(world_settings(settings_for, db_url, us, eu), us, eu)
-        yield world
-        world.close()
 
 
 def test_the_mirror_holds_every_member_of_every_list_of_its_region(world: World) -> None:

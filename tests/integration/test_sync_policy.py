@@ -4,22 +4,11 @@ Mailgun only. Real Postgres and SQLite; every request the fakes get is checked a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-
-import pytest
 
 from tests.integration.sync_support import FAST, World, event, fakes, sent, world_settings, writes
 
 BOB = "bob@example.org"
-
-
-@pytest.fixture
-def world(db_url: str, settings_for) -> Iterator[World]:
-    with fakes() as (us, eu):
-        world = World(world_settings(settings_for, db_url, us, eu), us, eu)
-        yield world
-        world.close()
 
 
 def seed_lists(world: World) -> None:

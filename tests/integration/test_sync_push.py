@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import insert, select
 
 from app.models import SyncAction, SyncPause
-from tests.integration.sync_support import World, event, fakes, sent, world_settings, writes
+from tests.integration.sync_support import World, event, sent, writes
 
 NEWS = "/v3/news.example.com/bounces"
 SHOP = "/v3/shop.example.com/bounces"
-
-
-@pytest.fixture
-def world(db_url: str, settings_for) -> Iterator[World]:
-    with fakes() as (us, eu):
-        world = World(world_settings(settings_for, db_url, us, eu), us, eu)
-        yield world
-        world.close()
 
 
 def bounce_many(world: World, n: int, domain: str = "mg.example.com") -> list[str]:

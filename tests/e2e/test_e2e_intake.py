@@ -6,14 +6,14 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from app.cli.sign import signed_body
 from app.models import Event, InboxRow
-from tests.conftest import payload, sign
+from tests.conftest import TEST_KEY, payload, sign
 from tests.e2e.conftest import Service
 
 pytestmark = pytest.mark.e2e
@@ -64,16 +64,8 @@ def test_signed_posts_are_stored_then_drained_by_the_worker(service: Service, pg
 
 
 def test_legacy_form_and_replay_over_http(service: Service, pg_engine) -> None:  # type: ignore[no-untyped-def]
-    signature = sign()
-    fields = payload("delivered.legacy-form.anymail.json")["fields"]
-    pairs = [
-        (k, v)
-        for k, vs in fields.items()
-        if k not in signature
-        for v in (vs if isinstance(vs, list) else [vs])
-    ]
-    body = urlencode(pairs + list(signature.items()))
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    body, content_type = signed_body(payload("delivered.legacy-form.anymail.json"), TEST_KEY)
+    headers = {"Content-Type": content_type}
     with httpx.Client(base_url=service.base_url, timeout=10) as client:
         assert client.post("/webhooks/mailgun", content=body, headers=headers).status_code == 200
         replay = client.post(

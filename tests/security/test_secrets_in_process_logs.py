@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 
+from app.cli.sign import signed_body
 from tests.conftest import payload, sign
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import Service, web_and_worker
@@ -134,16 +134,8 @@ def json_webhook(event_data: dict[str, object], key: str = SIGNING_KEY) -> bytes
     return json.dumps({"signature": sign(key), "event-data": event_data}).encode()
 
 
-def legacy_form(key: str = SIGNING_KEY) -> str:
-    signature = sign(key)
-    fields = payload("delivered.legacy-form.anymail.json")["fields"]
-    pairs = [
-        (k, v)
-        for k, vs in fields.items()
-        if k not in signature
-        for v in (vs if isinstance(vs, list) else [vs])
-    ]
-    return urlencode(pairs + list(signature.items()))
+def legacy_form(key: str = SIGNING_KEY) -> bytes:
+    return signed_body(payload("delivered.legacy-form.anymail.json"), key)[0]
 
 
 def stored_message() -> bytes:

@@ -11,12 +11,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import values as prometheus_values
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+Metric_ = TypeVar("Metric_", bound=MetricWrapperBase)
 
 HTTP_REQUESTS = Counter("mailhook_http_requests_total", "HTTP requests answered.", ["route", "status"])
 HTTP_SECONDS = Histogram(
@@ -83,6 +88,14 @@ def _counters_in_files() -> bool:
     import: a variable set later (importing workers.celery into a process that already has metrics) leaves
     them in memory, where only the default registry sees them."""
     return bool(getattr(prometheus_values.ValueClass, "_multiprocess", False))
+
+
+@lru_cache(maxsize=1024)
+def series(metric: Metric_, *labels: str) -> Metric_:
+    """The metric's series for these label values, looked up once per process (labels() takes a lock and
+    validates its arguments on every call). For label values from small fixed sets only: routes, statuses,
+    outcomes, failure reasons."""
+    return metric.labels(*labels)
 
 
 def elapsed_since(started: float) -> float:

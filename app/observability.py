@@ -1,4 +1,9 @@
-"""Request ids, request metrics and GET /metrics, wired into the Flask app."""
+"""Request ids, request metrics and GET /metrics.
+
+Flask's routes get them from before/after-request hooks; the intake, which answers below Flask
+(app/intake.py), calls `request_id_for` and `record_request` itself, so both kinds of route are counted and
+traced the same way.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from flask import Blueprint, Flask, Response, g, request
 
 from app.backlog import backlog_gauges
 from app.logs import new_request_id, request_id_var
-from app.metrics import HTTP_REQUESTS, HTTP_SECONDS, elapsed_since, exposition
+from app.metrics import HTTP_REQUESTS, HTTP_SECONDS, elapsed_since, exposition, series
 from app.services import services
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -29,16 +34,24 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def request_id_for(given: str) -> str:
+    """The caller's X-Request-Id when it is a sane one, else a new id."""
+    return given if _VALID_ID.match(given) else new_request_id()
+
+
+def record_request(route: str, status: int, started: float) -> None:
+    series(HTTP_REQUESTS, route, str(status)).inc()
+    series(HTTP_SECONDS, route).observe(elapsed_since(started))
+
+
 def _start() -> None:
-    given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if _VALID_ID.match(given) else new_request_id()
+    g.request_id = request_id_for(request.headers.get("X-Request-Id", ""))
     g.started = time.perf_counter()
     request_id_var.set(g.request_id)
 
 
 def _finish(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule else "unmatched"
-    HTTP_REQUESTS.labels(route, str(response.status_code)).inc()
-    HTTP_SECONDS.labels(route).observe(elapsed_since(g.get("started", time.perf_counter())))
+    record_request(route, response.status_code, g.get("started", time.perf_counter()))
     response.headers["X-Request-Id"] = g.get("request_id", "")
     return response

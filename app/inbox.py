@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
+import orjson
 import psycopg
 import psycopg_pool
 from psycopg.types.json import Jsonb
@@ -86,7 +87,7 @@ class PostgresInboxWriter:
 
     def store(self, delivery: Delivery) -> bool:
         values = inbox_values(delivery)
-        values["headers"] = Jsonb(values["headers"])
+        values["headers"] = Jsonb(values["headers"], dumps=orjson.dumps)
         try:
             return self._process_local().submit([values[c] for c in COLUMNS], timeout=WRITE_TIMEOUT_SECONDS)
         except (psycopg.Error, psycopg_pool.PoolTimeout, TimeoutError) as exc:

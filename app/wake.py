@@ -31,7 +31,8 @@ class DrainWaker:
         self.published = 0
 
     def poke(self) -> None:
-        self._wanted.set()
+        if not self._wanted.is_set():  # set() takes the lock the waker thread waits on: only when needed
+            self._wanted.set()
         if self._thread is None or self._owner_pid != os.getpid():
             self._start()
 

@@ -17,7 +17,7 @@ from bench import e2e, intake, pipeline, query
 RESULTS_DIR = Path("var") / "bench"
 TARGETS = {
     "intake ratio (≥ 0.5)": lambda r: r["intake"]["ratio"] >= 0.5,
-    "intake errors (0)": lambda r: r["intake"]["intake"]["errors"] == 0,
+    "intake errors (0)": lambda r: r["intake"]["errors_all_rounds"] == 0,
     "intake p99 (< 50 ms)": lambda r: r["intake"]["intake"]["p99_ms"] < 50,
     "pipeline ratio (≥ 0.3)": lambda r: r["pipeline"]["ratio"] >= 0.3,
     "pipeline rate (≥ 10,000/s)": lambda r: r["pipeline"]["events_per_second"] >= 10_000,
@@ -27,7 +27,7 @@ TARGETS = {
     "worker RSS flat (< 10% growth)": lambda r: r["memory"]["rss_growth"] < 0.10,
 }
 SMOKE = {
-    "intake": {"seconds": 5},
+    "intake": {"seconds": 5, "rounds": 1},
     "pipeline": {"rows": 2000},
     "e2e": {"rate": 100, "seconds": 5},
     "query": {"rows": 20_000, "requests": 20},
@@ -65,14 +65,19 @@ def table(results: dict[str, Any]) -> str:
     tenths = m["rss_mib_by_tenth"]
     rows = [
         (
-            "intake req/s (bare Flask)",
+            "intake req/s, best round (bare Flask)",
             f"{i['intake']['rps']:.0f} ({i['bare']['rps']:.0f})",
             f"{i['ratio']:.2f}",
+        ),
+        (
+            "intake req/s each round (bare each round)",
+            f"{_rounds(i['rounds_rps']['intake'])} ({_rounds(i['rounds_rps']['bare'])})",
+            "",
         ),
         ("intake p50 / p99 ms", f"{i['intake']['p50_ms']:.1f} / {i['intake']['p99_ms']:.1f}", ""),
         (
             "intake errors; rows stored / 200s",
-            f"{i['intake']['errors']}; {i['stored_rows']} / {i['answered_200']}",
+            f"{i['errors_all_rounds']}; {i['stored_rows']} / {i['answered_200']}",
             "",
         ),
         (
@@ -100,6 +105,10 @@ def table(results: dict[str, Any]) -> str:
         f"  {'met ' if check(results) else 'MISSED'}  {name}" for name, check in TARGETS.items()
     ]
     return "\n".join(lines)
+
+
+def _rounds(rates: list[float]) -> str:
+    return " ".join(f"{rate:.0f}" for rate in rates)
 
 
 def main() -> None:

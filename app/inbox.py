@@ -2,8 +2,10 @@
 
 On Postgres, deliveries arriving together are group-committed (app/group_commit.py): one prepared multi-row
 `INSERT ... ON CONFLICT DO NOTHING RETURNING token` on an autocommit connection from a psycopg pool, durable
-when it returns, with no BEGIN/COMMIT or pool-reset round trips. SQLite (the embedded default) goes through
-SQLAlchemy, one delivery per transaction.
+when it returns, with no BEGIN/COMMIT or pool-reset round trips. The statement is written with PostgreSQL's
+own `$n` placeholders and sent through psycopg's raw cursor: psycopg rewrites `%s` statements with up to 50
+parameters once and caches them, but rewrites longer ones (a batch of six rows and more) on every call.
+SQLite (the embedded default) goes through SQLAlchemy, one delivery per transaction.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ COLUMNS = (
     "signed_at",
     "request_id",
 )
-_ROW_PLACEHOLDERS = f"({', '.join(['%s'] * len(COLUMNS))})"
 # Waiting longer than this for a connection means the database is in trouble: answer 503, Mailgun retries.
 CHECKOUT_TIMEOUT_SECONDS = 3.0
 # A request waits at most this long for the batch carrying its row (queueing + checkout + statement).
@@ -135,6 +136,7 @@ class PostgresInboxWriter:
                 "connect_timeout": 5,
                 "options": options,
                 "application_name": "mailhook-intake",
+                "cursor_factory": psycopg.RawCursor,  # $n placeholders, see the module's docstring
             },
             reconnect_timeout=0,
         )
@@ -155,12 +157,14 @@ class DirectWriter:
 
 
 @lru_cache(maxsize=MAX_BATCH)
-def insert_statement(rows: int) -> str:
-    values = ", ".join([_ROW_PLACEHOLDERS] * rows)
+def insert_statement(rows: int) -> bytes:
+    width = len(COLUMNS)
+    placeholders = [f"${n + 1}" for n in range(rows * width)]
+    values = ", ".join(f"({', '.join(placeholders[row * width : (row + 1) * width])})" for row in range(rows))
     return (
         f"INSERT INTO inbox ({', '.join(COLUMNS)}) VALUES {values} "  # noqa: S608 - placeholders only
         "ON CONFLICT (token) DO NOTHING RETURNING token"
-    )
+    ).encode()
 
 
 def first_claims(tokens: Sequence[str], inserted: set[str]) -> list[bool]:

@@ -1,4 +1,4 @@
-"""The intake's Postgres writer under concurrency: batches of many rows, repeats inside one batch, exact bytes."""
+"""The intake's Postgres writer under concurrency: big batches, repeats inside one batch, exact bytes."""
 
 from __future__ import annotations
 

@@ -214,8 +214,34 @@ def test_form_with_signature_as_file_is_400(client: FlaskClient) -> None:
     assert client.post("/webhooks/mailgun", data=data, content_type="multipart/form-data").status_code == 400
 
 
-def test_get_is_405(client: FlaskClient) -> None:
-    assert client.get("/webhooks/mailgun").status_code == 405
+def test_get_is_a_json_405_naming_post(client: FlaskClient) -> None:
+    response = client.get("/webhooks/mailgun")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_an_unexpected_failure_is_a_logged_json_500_with_the_request_id(  # type: ignore[no-untyped-def]
+    app_for, db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = app_for(db_url)
+
+    def broken(delivery: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app.extensions["mailhook"], "inbox_for", broken)
+    response = app.test_client().post(
+        "/webhooks/mailgun",
+        data=json_body(sign()),
+        content_type="application/json",
+        headers={"X-Request-Id": "trace-500"},
+    )
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "server_error"
+    assert response.headers["X-Request-Id"] == "trace-500"
+    failure = next(r for r in caplog.records if r.name == "app.intake")
+    assert failure.exc_info is not None and "a bug" in str(failure.exc_info[1])
+    assert inbox_rows(db_url) == []
 
 
 def test_redis_down_still_answers_200_and_keeps_the_row(app_for, db_url: str) -> None:  # type: ignore[no-untyped-def]

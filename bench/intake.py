@@ -32,11 +32,10 @@ def run(
             write_bodies(work / f"bodies-{n}.txt", expected_rps * seconds, BENCH_KEY) for n in range(rounds)
         ]
         env = service_env(url)
-        servers = {
-            "bare": _start("bench.bare_app:app", env, work / "bare.log"),
-            "intake": _start("app.wsgi:app", env, work / "intake.log"),
-        }
+        servers: dict[str, tuple[Process, int]] = {}
         try:
+            for name, app in (("bare", "bench.bare_app:app"), ("intake", "app.wsgi:app")):
+                servers[name] = _start(app, env, work / f"{name}.log")
             measured: dict[str, list[LoadResult]] = {"bare": [], "intake": []}
             for n in range(rounds):
                 for name, (_, port) in servers.items():

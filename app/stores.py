@@ -38,10 +38,8 @@ def split(settings: Settings) -> bool:
 
 def store_for_region(settings: Settings, region: str | None) -> Store:
     """The database a region's data goes to; an unknown region goes to the primary one."""
-    for store in stores(settings):
-        if region in store.regions:
-            return store
-    return stores(settings)[0]
+    every = stores(settings)
+    return next((store for store in every if region in store.regions), every[0])
 
 
 def store_named(settings: Settings, name: str) -> Store:

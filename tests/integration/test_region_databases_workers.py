@@ -79,10 +79,15 @@ def empty_database(prefix: str) -> AbstractContextManager[str]:
 
 
 @pytest.fixture
-def engines(pg_url: str, pg_engine: Engine, eu_url: str) -> Iterator[Engines]:
+def eu_engine(eu_url: str) -> Iterator[Engine]:
     eu = make_engine(eu_url)
-    yield pg_engine, eu
+    yield eu
     eu.dispose()
+
+
+@pytest.fixture
+def engines(pg_url: str, pg_engine: Engine, eu_engine: Engine) -> Iterator[Engines]:
+    yield pg_engine, eu_engine
     truncate_all(pg_engine)
 
 
@@ -208,23 +213,20 @@ def test_the_poll_stores_each_domain_in_its_regions_database(
 
 
 def test_a_region_whose_database_is_down_does_not_stop_the_others(
-    eu_url: str, mailgun: Fakes, tmp_path: Path
+    eu_url: str, eu_engine: Engine, mailgun: Fakes, tmp_path: Path
 ) -> None:
     """The primary database, polled first, is down: its domains fail, the EU one is polled all the same."""
     settings = settings_for_fakes(missing_database_url(), mailgun, tmp_path, database_url_eu=eu_url)
     items = items_from(now() - timedelta(hours=2), 2)
     mailgun.us.add_events(US, items_from(now() - timedelta(hours=2), 2))
     mailgun.eu.add_events(EU, items)
-    eu = make_engine(eu_url)
-    try:
-        reports = by_domain(poll_every_store(settings))
 
-        assert (reports[US].outcome, reports[US].error) == ("failed", "OperationalError")
-        assert (reports[EU].outcome, reports[EU].new) == ("caught_up", 2)
-        assert set(stored(eu)) == {item["id"] for item in items}
-        assert mailgun.us.calls_to("GET", f"/v3/{US}/events") == []  # no lease, no read
-    finally:
-        eu.dispose()
+    reports = by_domain(poll_every_store(settings))
+
+    assert (reports[US].outcome, reports[US].error) == ("failed", "OperationalError")
+    assert (reports[EU].outcome, reports[EU].new) == ("caught_up", 2)
+    assert set(stored(eu_engine)) == {item["id"] for item in items}
+    assert mailgun.us.calls_to("GET", f"/v3/{US}/events") == []  # no lease, no read
 
 
 def test_reconcile_reads_an_eu_domain_into_the_eu_database(
@@ -432,20 +434,17 @@ def test_retention_purges_every_database(
 
 
 def test_a_database_that_fails_its_purge_does_not_keep_the_other_from_its_own(
-    eu_url: str, mailgun: Fakes, tmp_path: Path
+    eu_url: str, eu_engine: Engine, mailgun: Fakes, tmp_path: Path
 ) -> None:
     """The primary database, purged first, is down: the EU one is purged, then the task fails."""
     settings = settings_for_fakes(
         missing_database_url(), mailgun, tmp_path, database_url_eu=eu_url, retention_days=30
     )
-    eu = make_engine(eu_url)
-    seed_old_and_new(eu)
-    try:
-        with pytest.raises(OperationalError):
-            celery_for(settings).tasks[PURGE_EXPIRED].apply().get()
-        assert (count(eu, Event), count(eu, InboxRow), count(eu, InboundMessageRow)) == (1, 2, 1)
-    finally:
-        eu.dispose()
+    seed_old_and_new(eu_engine)
+    with pytest.raises(OperationalError):
+        celery_for(settings).tasks[PURGE_EXPIRED].apply().get()
+    kept = (count(eu_engine, Event), count(eu_engine, InboxRow), count(eu_engine, InboundMessageRow))
+    assert kept == (1, 2, 1)
 
 
 # -- replay ---------------------------------------------------------------------------------------

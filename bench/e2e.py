@@ -29,7 +29,7 @@ def run(rate: int = 1000, seconds: int = 60) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, throwaway_database("mailhook_bench_e2e") as url:
         env = service_env(url, PROMETHEUS_MULTIPROC_DIR=tmp)
         port = free_port()
-        web = gunicorn("app.wsgi:app", port, env, Path(tmp) / "web.log")
+        web = gunicorn("app.web.wsgi:app", port, env, Path(tmp) / "web.log")
         worker = celery_worker(env, Path(tmp) / "worker.log", concurrency=2)
         try:
             acked: dict[str, float] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from app.db import sqlalchemy_url
+from app.core.db import sqlalchemy_url
 from bench.loadgen import LoadResult, have_wrk, run_wrk, write_bodies
 from bench.procs import BENCH_KEY, Process, free_port, gunicorn, service_env, throwaway_database
 
@@ -34,7 +34,7 @@ def run(
         env = service_env(url)
         servers: dict[str, tuple[Process, int]] = {}
         try:
-            for name, app in (("bare", "bench.bare_app:app"), ("intake", "app.wsgi:app")):
+            for name, app in (("bare", "bench.bare_app:app"), ("intake", "app.web.wsgi:app")):
                 servers[name] = _start(app, env, work / f"{name}.log")
             measured: dict[str, list[LoadResult]] = {"bare": [], "intake": []}
             for n in range(rounds):

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.signing import compute_signature
+from app.core.signing import compute_signature
 
 LUA = r"""
 local bodies, counter = {}, 0

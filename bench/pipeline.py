@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from bench.loadgen import signed_delivery
 from bench.procs import BENCH_KEY, celery_worker, service_env, throwaway_database
-from workers.normalize import normalize_webhook_json
+from workers.events.normalize import normalize_webhook_json
 
 EVENT_COLUMNS = (
     "mailgun_event_id",
@@ -169,9 +169,9 @@ def _drain(
 ) -> Drained:
     from celery import Celery
 
-    from app.broker import celery_config
-    from app.settings import load_settings
-    from app.task_names import DRAIN_INBOX, QUEUE_INBOX
+    from app.core.broker import celery_config
+    from app.core.settings import load_settings
+    from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
 
     client = Celery("bench")
     client.conf.update(celery_config(load_settings(env)))

@@ -33,13 +33,13 @@ def throwaway_database(name: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    from app import migrate
+    from app.core import migrate
 
     migrate.upgrade(url)
     try:
         yield url
     finally:
-        from app.db import dispose_engines
+        from app.core.db import dispose_engines
 
         dispose_engines()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:

@@ -40,7 +40,7 @@ def run(rows: int = 5_000_000, requests: int = 200) -> dict[str, Any]:
         fill_seconds = _fill(url, rows)
         env = service_env(url, PROMETHEUS_MULTIPROC_DIR=tmp)
         port = free_port()
-        web = gunicorn("app.wsgi:app", port, env, Path(tmp) / "web.log")
+        web = gunicorn("app.web.wsgi:app", port, env, Path(tmp) / "web.log")
         try:
             results = _measure(f"http://127.0.0.1:{port}", rows, requests)
         finally:
@@ -100,7 +100,7 @@ def _plans(url: str, rows: int) -> dict[str, str]:
     from sqlalchemy.dialects import postgresql
 
     from app.api.events import keyset_query
-    from app.models import Event
+    from app.core.models.events import Event
 
     cases = {
         "recipient": [Event.recipient == "user42@example.org"],

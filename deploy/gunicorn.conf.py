@@ -12,7 +12,7 @@ from typing import Any
 
 def _validate_settings() -> None:
     """A bad setting stops the start here, as one line, before gunicorn imports the app or forks."""
-    from app.settings import SettingsError, load_settings
+    from app.core.settings import SettingsError, load_settings
 
     try:
         load_settings()
@@ -79,7 +79,7 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-wsgi_app = "app.wsgi:app"
+wsgi_app = "app.web.wsgi:app"
 # gunicorn 25.1+ opens a control socket under $HOME by default. The service user has no writable home
 # (read-only root in the image, ProtectSystem=strict under systemd), so it would only log an error at every
 # start: it is off unless GUNICORN_CONTROL_SOCKET names a path (older gunicorn ignores both settings).
@@ -93,9 +93,9 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
 def post_fork(server: Any, worker: Any) -> None:
     # Each forked worker: its own database connections (never those opened while preloading) and log setup.
-    from app.db import dispose_engines
-    from app.logs import configure_logging
-    from app.settings import load_settings
+    from app.core.db import dispose_engines
+    from app.core.logs import configure_logging
+    from app.core.settings import load_settings
 
     dispose_engines()
     configure_logging(load_settings().log_format)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
-from app.db import make_engine
-from app.models import Base
-from app.settings import load_settings
+from app.core.db import make_engine
+from app.core.models.tables import Base
+from app.core.settings import load_settings
 
 target_metadata = Base.metadata
 

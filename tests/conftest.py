@@ -20,11 +20,11 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
-from app import migrate
-from app.db import make_engine
-from app.models import Base
-from app.settings import Settings
-from app.signing import compute_signature
+from app.core import migrate
+from app.core.db import make_engine
+from app.core.models.tables import Base
+from app.core.settings import Settings
+from app.core.signing import compute_signature
 
 if TYPE_CHECKING:
     from tests.integration.sync_support import World
@@ -83,7 +83,7 @@ def throwaway_database(name: str, *, migrated: bool = True) -> Iterator[str]:
             migrate.upgrade(url)
         yield url
     finally:
-        from app.db import dispose_engines
+        from app.core.db import dispose_engines
 
         dispose_engines()  # the engines cached by apps and tasks hold connections to it
         drop_database(PG_ADMIN_URL, name)

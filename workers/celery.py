@@ -20,11 +20,11 @@ from celery.schedules import crontab
 from celery.signals import worker_process_init
 
 import workers.signals  # noqa: F401 - connects the request-id and logging signal handlers
-from app.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
-from app.db import dispose_engines
-from app.regions import REGIONS
-from app.settings import Settings, SettingsError, load_settings
-from app.task_names import (
+from app.core.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
+from app.core.db import dispose_engines
+from app.core.regions import REGIONS
+from app.core.settings import Settings, SettingsError, load_settings
+from app.core.task_names import (
     DRAIN_INBOX,
     POLL_EVENTS,
     PURGE_EXPIRED,
@@ -42,8 +42,8 @@ SWEEP_FETCHES_EVERY_SECONDS = 300.0
 TASK_TIME_LIMIT_SECONDS = 600
 assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 
-TASK_MODULES = ["workers.drain", "workers.fetch_tasks", "workers.sync"]
-TASK_MODULES += ["workers.reconcile", "workers.retention"]
+TASK_MODULES = ["workers.events.drain", "workers.inbound.tasks", "workers.sync.tasks"]
+TASK_MODULES += ["workers.poll.reconcile", "workers.ops.retention"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:

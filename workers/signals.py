@@ -11,7 +11,7 @@ from typing import Any
 
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun, worker_init
 
-from app.logs import configure_logging, request_id_var
+from app.core.logs import configure_logging, request_id_var
 
 HEADER = "mailhook_request_id"
 
@@ -36,7 +36,7 @@ def _forget_request_id(**_: Any) -> None:
 
 @setup_logging.connect
 def _configure_logging(**_: Any) -> None:
-    from app.settings import load_settings
+    from app.core.settings import load_settings
 
     configure_logging(load_settings().log_format)
 

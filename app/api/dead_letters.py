@@ -20,8 +20,8 @@ from app.api.params import path_id, read_args
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
 from app.api.timeparse import format_time
-from app.models.inbox import InboxRow
-from app.services import services
+from app.core.models.inbox import InboxRow
+from app.web.services import services
 
 inbox = InboxRow.__table__
 LISTING = "dead-letters"

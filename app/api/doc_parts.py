@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.regions import REGIONS
+from app.core.regions import REGIONS
 
 Schema = dict[str, Any]
 REGION_REF: Schema = {"$ref": "#/components/parameters/region"}

@@ -20,8 +20,8 @@ from app.api.params import Args, choice_arg, lower_arg, message_id_text, path_id
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
-from app.models.base import BigId, UTCDateTime
-from app.models.events import TYPES, Event
+from app.core.models.base import BigId, UTCDateTime
+from app.core.models.events import TYPES, Event
 
 events = Event.__table__
 # The raw payload is for the single-event view only; inbox_id is plumbing, not part of an event.

@@ -23,8 +23,8 @@ from app.api.params import Args, lower_arg, path_id, read_args, time_range
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
-from app.models.base import BigId, UTCDateTime
-from app.models.inbound import InboundAttachmentRow, InboundMessageRow
+from app.core.models.base import BigId, UTCDateTime
+from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
 
 messages = cast(Table, InboundMessageRow.__table__)
 attachments = cast(Table, InboundAttachmentRow.__table__)

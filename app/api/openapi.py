@@ -28,12 +28,12 @@ from app.api.doc_parts import (
 )
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
-from app.models.events import SOURCES, TYPES
-from app.models.inbound import FETCH_STATUSES
-from app.models.inbox import KINDS, STATUSES
-from app.regions import REGIONS
-from app.services import services
-from app.stores import split
+from app.core.models.events import SOURCES, TYPES
+from app.core.models.inbound import FETCH_STATUSES
+from app.core.models.inbox import KINDS, STATUSES
+from app.core.regions import REGIONS
+from app.core.stores import split
+from app.web.services import services
 
 TIME_IN = (
     "RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "

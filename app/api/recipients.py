@@ -16,7 +16,7 @@ from app.api.params import read_args
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.suppressions import recipient_sync
-from app.models.events import TYPES, Event
+from app.core.models.events import TYPES, Event
 
 events = Event.__table__
 

@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, Engine, or_
 
 from app.api.params import Args, choice_arg
 from app.api.problems import bad_parameter
-from app.db import region_engine
-from app.regions import REGIONS
-from app.services import services
-from app.stores import split
+from app.core.db import region_engine
+from app.core.regions import REGIONS
+from app.core.stores import split
+from app.web.services import services
 
 REGION = "region"
 REQUIRED = "is required because each region's data is kept in its own database: give " + " or ".join(

@@ -19,7 +19,7 @@ from app.api.params import Args, choice_arg, lower_arg, read_args, time_range
 from app.api.problems import bad_parameter
 from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
-from app.models.events import Event
+from app.core.models.events import Event
 
 events = Event.__table__
 PARAMS = ("domain", REGION, "since", "until", "interval")

@@ -20,8 +20,8 @@ from app.api.doc_parts import (
     time_out,
     with_region,
 )
-from app.models.sync import ACTION_KINDS, ACTION_STATUSES, SUPPRESSION_KINDS, SUPPRESSION_STATES
-from app.regions import REGIONS
+from app.core.models.sync import ACTION_KINDS, ACTION_STATUSES, SUPPRESSION_KINDS, SUPPRESSION_STATES
+from app.core.regions import REGIONS
 
 
 def paths() -> dict[str, Any]:

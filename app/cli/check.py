@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import click
 
-from app.cli import settings_or_exit
 from app.cli.common import OK, PROBLEMS
-from workers.checks import check_all
+from app.cli.main import settings_or_exit
+from workers.ops.checks import check_all
 
 
 @click.command()

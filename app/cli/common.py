@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 
-from app.settings import Settings
+from app.core.settings import Settings
 
 OK, PROBLEMS, USAGE = 0, 1, 2
 

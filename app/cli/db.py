@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from app import migrate
-from app.cli import settings_or_exit
-from app.settings import Settings
-from app.stores import Store, split, stores
+from app.cli.main import settings_or_exit
+from app.core import migrate
+from app.core.settings import Settings
+from app.core.stores import Store, split, stores
 
 
 @click.group()

@@ -1,6 +1,6 @@
 """`mailhook purge`: apply retention now (the beat does it daily with MAILHOOK_RETENTION_DAYS).
 
-Every database is purged (app/stores.py); with DATABASE_URL_EU set, each line names its database.
+Every database is purged (app/core/stores.py); with DATABASE_URL_EU set, each line names its database.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import click
 from sqlalchemy import Engine
 
-from app.cli import settings_or_exit
 from app.cli.common import OK, parse_age, stamp
-from app.db import make_engine
-from app.stores import Store, split, stores
-from workers.retention import PURGE_BATCH, cutoff_for, events_partitioned, purge
+from app.cli.main import settings_or_exit
+from app.core.db import make_engine
+from app.core.stores import Store, split, stores
+from workers.ops.retention import PURGE_BATCH, cutoff_for, events_partitioned, purge
 
 NOTES = {
     "inbox": "pending rows are kept",

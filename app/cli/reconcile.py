@@ -2,7 +2,7 @@
 
 Without --since it is exactly the beat's poll of each domain, from its cursor, which it moves. With --since
 (and --until) it reads that window once and leaves the cursor alone: a backfill after an outage. Each domain's
-events and cursor are in the database that keeps its region's data (app/stores.py).
+events and cursor are in the database that keeps its region's data (app/core/stores.py).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import Any
 
 import click
 
-from app.cli import settings_or_exit
 from app.cli.common import OK, PROBLEMS, chosen_domains, need_api_key, parse_moment, plural, stamp
-from app.db import make_engine
-from app.settings import Settings
-from app.stores import store_for_region, stores
-from workers.mailgun_api import MailgunClient
-from workers.polling import backfill_window
-from workers.reconcile import POLL_BUDGET_SECONDS, PollReport, Reader, backfill_domain, poll_domain
+from app.cli.main import settings_or_exit
+from app.core.db import make_engine
+from app.core.settings import Settings
+from app.core.stores import store_for_region, stores
+from workers.mailgun.client import MailgunClient
+from workers.poll.polling import backfill_window
+from workers.poll.reconcile import POLL_BUDGET_SECONDS, PollReport, Reader, backfill_domain, poll_domain
 
 GOOD_OUTCOMES = ("caught_up", "waiting", "partial")
 

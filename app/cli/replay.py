@@ -1,6 +1,6 @@
 """`mailhook replay`: dead letters back to pending, by id or by filter, and the drain woken to take them.
 
-Filters and --all look in every database (app/stores.py), or in the one --region names. Inbox ids are per
+Filters and --all look in every database (app/core/stores.py), or in the one --region names. Inbox ids are per
 database: with DATABASE_URL_EU set, ids need --region to say whose; each line then names its database.
 """
 
@@ -14,13 +14,13 @@ from datetime import datetime
 import click
 from sqlalchemy import Engine
 
-from app.cli import settings_or_exit
 from app.cli.common import OK, PROBLEMS, parse_moment
-from app.db import make_engine
-from app.regions import REGIONS
-from app.replay import DeadFilter, Letter, find_letters, matching_dead, replay
-from app.settings import Settings
-from app.stores import Store, split, store_for_region, stores
+from app.cli.main import settings_or_exit
+from app.core.db import make_engine
+from app.core.regions import REGIONS
+from app.core.replay import DeadFilter, Letter, find_letters, matching_dead, replay
+from app.core.settings import Settings
+from app.core.stores import Store, split, store_for_region, stores
 
 
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
@@ -138,8 +138,8 @@ def _wake_drain(settings: Settings) -> None:
     """Best effort: the beat sweeper finds pending rows within seconds anyway."""
     from celery import Celery
 
-    from app.broker import celery_config
-    from app.task_names import DRAIN_INBOX, QUEUE_INBOX
+    from app.core.broker import celery_config
+    from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
 
     client = Celery("mailhook-cli")
     client.conf.update(celery_config(settings))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from app.cli import settings_or_exit
 from app.cli.common import OK, PROBLEMS, fail, need_api_key
-from app.regions import REGIONS
-from workers.mailgun_setup import install_route
-from workers.registration import base_url_problem
+from app.cli.main import settings_or_exit
+from app.core.regions import REGIONS
+from workers.mailgun.registration import base_url_problem
+from workers.mailgun.setup import install_route
 
 
 @click.group()

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import click
 
-from app import migrate
-from app.cli import settings_or_exit
-from app.devkey import DEV_KEY_PATH, DEV_TOKEN_PATH, dev_secret_in_use, with_dev_secrets
-from app.stores import stores
+from app.cli.main import settings_or_exit
+from app.core import migrate
+from app.core.devkey import DEV_KEY_PATH, DEV_TOKEN_PATH, dev_secret_in_use, with_dev_secrets
+from app.core.stores import stores
 
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 
 import click
 
-from app.cli import settings_or_exit
-from app.devkey import with_dev_secrets
-from app.signing import compute_signature
+from app.cli.main import settings_or_exit
+from app.core.devkey import with_dev_secrets
+from app.core.signing import compute_signature
 
 
 def fresh_signature(key: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from app.api.stats import read_counts, stats_range
-from app.backlog import (
+from app.core.backlog import (
     Backlog,
     PollPosition,
     freshest_positions,
@@ -22,9 +22,9 @@ from app.backlog import (
     read_backlog,
     read_poll_positions,
 )
+from app.core.settings import Settings
+from app.core.stores import Store
 from app.dashboard.chart import HourCounts
-from app.settings import Settings
-from app.stores import Store
 
 
 @dataclass(frozen=True, slots=True)

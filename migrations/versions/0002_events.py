@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.models.base import BigId, JsonDoc
-from app.models.base import UTCDateTime as UTC
+from app.core.models.base import BigId, JsonDoc
+from app.core.models.base import UTCDateTime as UTC
 
 revision: str = "0002_events"
 down_revision: str | None = "0001_inbox"

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.models.base import BigId
-from app.models.base import UTCDateTime as UTC
+from app.core.models.base import BigId
+from app.core.models.base import UTCDateTime as UTC
 
 revision: str = "0005_poll_cursors"
 down_revision: str | None = "0004_sync"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.models.base import UTCDateTime as UTC
+from app.core.models.base import UTCDateTime as UTC
 
 revision: str = "0006_task_leases"
 down_revision: str | None = "0005_poll_cursors"

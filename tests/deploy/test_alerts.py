@@ -1,8 +1,8 @@
 """The Prometheus alerts and the Grafana dashboard watch metrics mailhook really exports, and hold together.
 
 The exported names are read from the code, not listed here: the counters and histograms registered in
-app/metrics.py and the gauges app/backlog.py reads from a freshly migrated database. An alert or a panel that
-names anything else fails here, so none can silently watch a metric that does not exist.
+app/core/metrics.py and the gauges app/core/backlog.py reads from a freshly migrated database. An alert or a
+panel that names anything else fails here, so none can silently watch a metric that does not exist.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pytest
 import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
-from app import metrics, migrate
-from app.backlog import backlog_gauges
-from app.db import make_engine
+from app.core import metrics, migrate
+from app.core.backlog import backlog_gauges
+from app.core.db import make_engine
 from tests.conftest import REPO
 
 ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import latest_version
 
-from app import task_names
+from app.core import task_names
 from tests.conftest import REPO
 
 DEPLOY = REPO / "deploy"
@@ -59,7 +59,7 @@ def procfile() -> dict[str, str]:
 
 
 def queues() -> str:
-    """The worker's -Q list: every queue app/task_names.py defines (a new queue fails here until wired in)."""
+    """The worker's -Q list: every queue in app/core/task_names.py (a new queue fails here until wired in)."""
     names = [value for key, value in vars(task_names).items() if key.startswith("QUEUE_")]
     procfile_queues = procfile()["worker"].split("-Q ", 1)[1].split()[0]
     assert sorted(procfile_queues.split(",")) == sorted(names), (
@@ -181,7 +181,7 @@ def test_gunicorn_loads_the_config_as_production_would() -> None:
     assert int(resolved["keepalive"]) > 60, "keep-alive must outlast load balancers' 60 s idle timeout"
     assert int(resolved["graceful_timeout"]) == GRACEFUL_TIMEOUT
     assert resolved["preload_app"] == "True"
-    assert resolved["wsgi_app"] == "app.wsgi:app"
+    assert resolved["wsgi_app"] == "app.web.wsgi:app"
     assert resolved["control_socket_disable"] == "True"
 
 

@@ -122,7 +122,7 @@ def _wait_for_done(path: Path, timeout: float = 30.0) -> bool:
 def test_sign_makes_a_delivery_that_verifies(tmp_path: Path) -> None:
     import json
 
-    from app.signing import SignedParts, check_signature
+    from app.core.signing import SignedParts, check_signature
 
     out = subprocess.run(
         [MAILHOOK, "sign", "--key", TEST_KEY, str(SAMPLE)],

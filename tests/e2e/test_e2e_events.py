@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import PAYLOADS, payload, sign
 from tests.e2e.conftest import API_TOKEN, Service
-from workers.normalize import normalize_webhook_json
+from workers.events.normalize import normalize_webhook_json
 
 pytestmark = pytest.mark.e2e
 SAMPLES = sorted(p.name for p in PAYLOADS.glob("*.webhook-json.*.json"))

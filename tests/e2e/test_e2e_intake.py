@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cli.sign import signed_body
-from app.models import Event, InboxRow
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
 from tests.conftest import TEST_KEY, payload, sign
 from tests.e2e.conftest import Service
 

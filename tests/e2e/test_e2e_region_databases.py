@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from app.db import sqlalchemy_url
+from app.core.db import sqlalchemy_url
 from tests.conftest import REPO, payload, sign, throwaway_database
 from tests.e2e.conftest import API_TOKEN, Service, web_and_worker
 

@@ -25,8 +25,8 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
-from app import migrate
-from app.db import make_engine
+from app.core import migrate
+from app.core.db import make_engine
 from tests.conftest import TEST_KEY, truncate_all
 from tests.e2e.conftest import API_TOKEN, Service, free_port, wait_until_ready, web_command, worker_command
 
@@ -152,7 +152,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     server.init()
     migrate.upgrade(server.url)
     yield server
-    from app.db import dispose_engines
+    from app.core.db import dispose_engines
 
     dispose_engines()
     if server.running():

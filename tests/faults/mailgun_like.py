@@ -18,7 +18,8 @@ import httpx
 import orjson
 from sqlalchemy import Engine, func, select
 
-from app.models import Event, InboxRow
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
 from tests.e2e.test_e2e_intake import unique_json_delivery
 
 # Much shorter than the Retry-After the service asks for: the tests compress Mailgun's schedule.

@@ -15,7 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from app.models import Event, InboxRow
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
 from tests.conftest import sign
 from tests.e2e.conftest import Service
 from tests.e2e.test_e2e_intake import unique_json_delivery

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Select, func, select
 
-from app.models import Event, InboxRow
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
 from tests.e2e.conftest import Service
 from tests.e2e.test_e2e_intake import unique_json_delivery
 from tests.faults.conftest import start_web, start_worker
@@ -64,7 +65,7 @@ _engines: dict[str, Engine] = {}
 
 
 def service_engine(service: Service) -> Engine:
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     url = service.env["DATABASE_URL"]
     if url not in _engines:

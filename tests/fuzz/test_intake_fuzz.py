@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from app import create_app
-from app.db import make_engine
-from app.models import InboxRow
-from app.settings import Settings
+from app.core.db import make_engine
+from app.core.models.inbox import InboxRow
+from app.core.settings import Settings
+from app.web.factory import create_app
 from tests.conftest import sign, truncate_all
-from workers.drain import drain_batch
+from workers.events.drain import drain_batch
 
 ROUTES = ("/webhooks/mailgun", "/inbound/mailgun", "/inbound/mailgun/mime")
 ALLOWED = {200, 400, 401, 413, 415}

@@ -18,9 +18,10 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from sqlalchemy import Engine, insert, select
 from werkzeug.test import TestResponse
 
-from app import create_app
-from app.db import make_engine
-from app.models import Event, InboxRow
+from app.core.db import make_engine
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
+from app.web.factory import create_app
 
 API_TOKEN = "test-api-token"
 BEARER = {"Authorization": f"Bearer {API_TOKEN}"}

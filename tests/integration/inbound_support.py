@@ -13,10 +13,11 @@ from sqlalchemy import Engine, Table, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
 
-from app.models import InboundAttachmentRow, InboundMessageRow, InboxRow
-from app.settings import Settings
+from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
+from app.core.models.inbox import InboxRow
+from app.core.settings import Settings
 from tests.conftest import payload, sign
-from workers.drain import BatchResult, drain_batch
+from workers.events.drain import BatchResult, drain_batch
 
 messages = cast(Table, InboundMessageRow.__table__)
 attachments = cast(Table, InboundAttachmentRow.__table__)
@@ -133,8 +134,8 @@ def add_inbound_message(engine: Engine, recipient: str = "in@example.com") -> in
     """A stored message with raw MIME and one attachment, written directly (no intake, no drain)."""
     from datetime import UTC, datetime
 
-    from workers.inbound import parse_mime
-    from workers.inbound_rows import attachment_values, delivery_values, message_values
+    from workers.inbound.parse import parse_mime
+    from workers.inbound.rows import attachment_values, delivery_values, message_values
 
     raw = mime_message(
         "Seeded",

@@ -15,15 +15,17 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
-from app.delivery import Delivery
-from app.inbox import store_delivery
-from app.models import Event, InboundAttachmentRow, InboundMessageRow, PollCursor
-from app.settings import PollSettings, Settings, SyncSettings
-from app.signing import SignedParts
+from app.core.models.events import Event
+from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
+from app.core.models.polling import PollCursor
+from app.core.settings import PollSettings, Settings, SyncSettings
+from app.core.signing import SignedParts
+from app.intake.delivery import Delivery
+from app.intake.inbox import store_delivery
 from tests.conftest import TEST_KEY, payload, sign
 from tests.fakemailgun import FakeMailgun
 from tests.integration.conftest import add_event, add_inbox_row
-from workers.drain import drain_batch
+from workers.events.drain import drain_batch
 
 KEY = "key-reconcile-0123456789abcdef"
 US, US2, EU = "mg.example.com", "news.example.com", "mg.example.eu"

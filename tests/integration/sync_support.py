@@ -16,16 +16,16 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Engine, insert, select
 
-from app import create_app
-from app.db import insert_ignoring_conflicts, make_engine
-from app.models import ListMember, Suppression, SyncAction
-from app.settings import Settings, SyncSettings
+from app.core.db import insert_ignoring_conflicts, make_engine
+from app.core.models.sync import ListMember, Suppression, SyncAction
+from app.core.settings import Settings, SyncSettings
+from app.web.factory import create_app
 from tests.conftest import sign
 from tests.fakemailgun import Call, FakeMailgun
-from workers.drain import drain_until_empty
-from workers.list_mirror import refresh_region_lists
-from workers.mailgun_api import MailgunClient
-from workers.push import PushResult, push_region
+from workers.events.drain import drain_until_empty
+from workers.mailgun.client import MailgunClient
+from workers.sync.list_mirror import refresh_region_lists
+from workers.sync.push import PushResult, push_region
 
 KEY = "key-sync-integration-secret"
 US_DOMAINS = ("mg.example.com", "news.example.com", "shop.example.com")

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from app import create_app
+from app.web.factory import create_app
 from tests.integration.conftest import API_TOKEN, Api, add_event
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app import create_app
+from app.web.factory import create_app
 from tests.integration.conftest import BEARER, Api
 
 

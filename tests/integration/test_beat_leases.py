@@ -17,7 +17,7 @@ import pytest
 from celery import Celery
 from sqlalchemy import Engine
 
-from app.task_names import (
+from app.core.task_names import (
     DRAIN_INBOX,
     POLL_EVENTS,
     PURGE_EXPIRED,
@@ -28,8 +28,8 @@ from app.task_names import (
 )
 from tests.integration.reconcile_support import running_fakes, seed_old_and_new, settings_for_fakes
 from tests.integration.sync_support import World, event, fakes, sent, world_settings
-from workers import leases
 from workers.celery import TASK_TIME_LIMIT_SECONDS, beat_schedule, create_celery
+from workers.ops import leases
 
 # How each beat task copes with a second beat; a new beat task must be placed here (and made safe) first.
 SAFE_TWICE = {
@@ -96,10 +96,10 @@ def test_two_purges_at_once_delete_once(
     seed_old_and_new(engine)
     with running_fakes() as fakes:
         celery = celery_for(settings_for_fakes(db_url, fakes, tmp_path, retention_days=30))
-    import workers.retention
+    import workers.ops.retention
 
-    held = HeldWork(workers.retention.purge)
-    monkeypatch.setattr(workers.retention, "purge", held)
+    held = HeldWork(workers.ops.retention.purge)
+    monkeypatch.setattr(workers.ops.retention, "purge", held)
     task = celery.tasks[PURGE_EXPIRED]
 
     first, second = run_overlapping(lambda: task.apply().get(), lambda: task.apply().get(), held)
@@ -117,10 +117,10 @@ def test_two_list_refreshes_at_once_page_the_lists_once(
 ) -> None:
     with running_fakes() as fakes:
         celery = celery_for(settings_for_fakes(db_url, fakes, tmp_path))
-        import workers.sync
+        import workers.sync.tasks
 
-        held = HeldWork(workers.sync.refresh_region_lists)
-        monkeypatch.setattr(workers.sync, "refresh_region_lists", held)
+        held = HeldWork(workers.sync.tasks.refresh_region_lists)
+        monkeypatch.setattr(workers.sync.tasks, "refresh_region_lists", held)
         task = celery.tasks[REFRESH_LISTS]
 
         run_overlapping(lambda: task.apply(args=("us",)).get(), lambda: task.apply(args=("us",)).get(), held)

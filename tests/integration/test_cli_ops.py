@@ -18,7 +18,10 @@ from sqlalchemy import Engine, insert, select
 from app.cli.check import check
 from app.cli.purge import purge_command
 from app.cli.replay import replay_command
-from app.models import Event, InboundMessageRow, InboxRow, PollCursor
+from app.core.models.events import Event
+from app.core.models.inbound import InboundMessageRow
+from app.core.models.inbox import InboxRow
+from app.core.models.polling import PollCursor
 from tests.integration.conftest import add_inbox_row, inbox_status
 from tests.integration.reconcile_support import (
     KEY,
@@ -31,7 +34,7 @@ from tests.integration.reconcile_support import (
     seed_old_and_new,
     settings_for_fakes,
 )
-from workers.drain import drain_batch
+from workers.events.drain import drain_batch
 
 Invoke = Callable[..., Result]
 

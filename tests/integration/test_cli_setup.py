@@ -19,7 +19,7 @@ from tests.integration.reconcile_support import (
     cli_env,
     settings_for_fakes,
 )
-from workers.registration import SUBSCRIBABLE
+from workers.mailgun.registration import SUBSCRIBABLE
 
 BASE = "https://hooks.example.net"
 THEIRS = ["https://crm.example.org/mailgun", "https://stats.example.org/in", "https://audit.example.org/x"]

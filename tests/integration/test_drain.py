@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import Engine, func, select
 
-from app.db import make_engine
-from app.delivery import Delivery
-from app.inbox import store_delivery
-from app.models import Event, InboxRow
-from app.signing import SignedParts
+from app.core.db import make_engine
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
+from app.core.signing import SignedParts
+from app.intake.delivery import Delivery
+from app.intake.inbox import store_delivery
 from tests.conftest import payload, sign
-from workers.drain import BATCH_SIZE, drain_batch, drain_until_empty
+from workers.events.drain import BATCH_SIZE, drain_batch, drain_until_empty
 
 
 @pytest.fixture

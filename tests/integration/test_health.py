@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import create_app
+from app.web.factory import create_app
 from tests.conftest import REDIS_TEST_URL
 
 

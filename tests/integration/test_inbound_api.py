@@ -15,9 +15,9 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from openapi_core.exceptions import OpenAPIError
 from sqlalchemy import Engine, Table, update
 
-from app import create_app
 from app.api.inbound import content_disposition
-from app.settings import Settings
+from app.core.settings import Settings
+from app.web.factory import create_app
 from tests.integration.conftest import Api, RecordingWaker
 from tests.integration.inbound_support import (
     FilePart,

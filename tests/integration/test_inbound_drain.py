@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from app import create_app
-from app.settings import Settings
+from app.core.settings import Settings
+from app.web.factory import create_app
 from tests.conftest import payload, sign
 from tests.integration.conftest import RecordingWaker
 from tests.integration.inbound_support import (
@@ -28,7 +28,7 @@ from tests.integration.inbound_support import (
     sample_parts,
     set_pending,
 )
-from workers import mail_store
+from workers.inbound.parse import store as mail_store
 
 PARSED = "inbound-forward-parsed.route-form.anymail.json"
 WITH_FILES = "inbound-forward-parsed-attachments.route-form.anymail.json"

@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from app import create_app
-from app.settings import Settings
-from app.task_names import FETCH_STORED_MESSAGE
+from app.core.settings import Settings
+from app.core.task_names import FETCH_STORED_MESSAGE
+from app.web.factory import create_app
 from tests.conftest import payload
 from tests.fakemailgun import FakeMailgun
 from tests.integration.conftest import RecordingWaker
@@ -31,9 +31,9 @@ from tests.integration.inbound_support import (
     release,
     set_pending,
 )
-from workers.fetch_tasks import claim_overdue
-from workers.storage_client import new_client
-from workers.stored_fetch import FetchStep, fetch_pending
+from workers.inbound.storage_client import new_client
+from workers.inbound.stored_fetch import FetchStep, fetch_pending
+from workers.inbound.tasks import claim_overdue
 
 API_KEY = "key-test"
 PDF = FilePart("attachment-1", "invoice.pdf", "application/pdf", b"%PDF-1.4\n" + bytes(range(256)) * 40)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from app.delivery import Delivery
-from app.inbox import PostgresInboxWriter
-from app.signing import SignedParts
+from app.core.signing import SignedParts
+from app.intake.delivery import Delivery
+from app.intake.inbox import PostgresInboxWriter
 from tests.conftest import truncate_all
 
 

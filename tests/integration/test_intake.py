@@ -11,9 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import create_app
-from app.db import make_engine
-from app.models import InboxRow
+from app.core.db import make_engine
+from app.core.models.inbox import InboxRow
+from app.web.factory import create_app
 from tests.conftest import TEST_KEY, payload, sign
 
 JSON_SAMPLE = "delivered.webhook-json.anymail-real-sanitized.json"
@@ -239,7 +239,7 @@ def test_an_unexpected_failure_is_a_logged_json_500_with_the_request_id(  # type
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "server_error"
     assert response.headers["X-Request-Id"] == "trace-500"
-    failure = next(r for r in caplog.records if r.name == "app.intake")
+    failure = next(r for r in caplog.records if r.name == "app.intake.middleware")
     assert failure.exc_info is not None and "a bug" in str(failure.exc_info[1])
     assert inbox_rows(db_url) == []
 
@@ -272,7 +272,7 @@ def corpus_files(fmt: str) -> list[str]:
 
 
 def verifies_with_test_key(signature: dict[str, str]) -> bool:
-    from app.signing import compute_signature
+    from app.core.signing import compute_signature
 
     return (
         compute_signature(TEST_KEY, str(signature["timestamp"]), signature["token"]) == signature["signature"]

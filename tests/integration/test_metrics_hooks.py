@@ -9,8 +9,8 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
-from app import create_app
-from app.settings import Settings
+from app.core.settings import Settings
+from app.web.factory import create_app
 from tests.integration.conftest import BEARER, add_inbox_row
 from tests.integration.reconcile_support import (
     EU,
@@ -24,9 +24,9 @@ from tests.integration.reconcile_support import (
     settings_for_fakes,
 )
 from tests.integration.test_observability import metric_value
-from workers.drain import drain_batch
-from workers.mailgun_api import MailgunClient, Pacing, Unavailable
-from workers.reconcile import poll_all
+from workers.events.drain import drain_batch
+from workers.mailgun.client import MailgunClient, Pacing, Unavailable
+from workers.poll.reconcile import poll_all
 
 
 def sample(name: str, **labels: str) -> float:

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from app import migrate
-from app.db import make_engine
-from app.models import Base
+from app.core import migrate
+from app.core.db import make_engine
+from app.core.models.tables import Base
 from tests.conftest import PG_ADMIN_URL, create_database, drop_database
 
 

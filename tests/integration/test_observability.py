@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app import create_app
+from app.web.factory import create_app
 from tests.conftest import payload, sign
 
 
@@ -62,8 +62,8 @@ def test_metrics_answer_while_the_database_is_away(settings_for) -> None:  # typ
 def test_request_id_is_echoed_and_kept_with_the_row(settings_for, db_url: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from app.db import make_engine
-    from app.models import InboxRow
+    from app.core.db import make_engine
+    from app.core.models.inbox import InboxRow
 
     client = create_app(settings_for(db_url)).test_client()
     document = payload("delivered.webhook-json.anymail-real-sanitized.json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import create_app
+from app.web.factory import create_app
 
 
 def test_database_only_readiness_ignores_a_lost_broker(settings_for, db_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
 
-from app.db import make_engine
-from app.models import InboxRow, PollCursor
+from app.core.db import make_engine
+from app.core.models.inbox import InboxRow
+from app.core.models.polling import PollCursor
 from tests.integration.reconcile_support import (
     EU,
     LAG,
@@ -27,8 +28,8 @@ from tests.integration.reconcile_support import (
     settings_for_fakes,
     stored,
 )
-from workers.poll_store import claim_cursor
-from workers.reconcile import PollReport, poll_all
+from workers.poll.reconcile import PollReport, poll_all
+from workers.poll.store import claim_cursor
 
 
 def by_domain(reports: list[PollReport]) -> dict[str, PollReport]:

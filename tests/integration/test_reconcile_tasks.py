@@ -8,9 +8,11 @@ from pathlib import Path
 from celery.schedules import crontab
 from sqlalchemy import Engine, select
 
-from app.models import Event, InboundAttachmentRow, InboundMessageRow, InboxRow
-from app.settings import PollSettings
-from app.task_names import POLL_EVENTS, PURGE_EXPIRED
+from app.core.models.events import Event
+from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
+from app.core.models.inbox import InboxRow
+from app.core.settings import PollSettings
+from app.core.task_names import POLL_EVENTS, PURGE_EXPIRED
 from tests.integration.reconcile_support import (
     US,
     Fakes,

@@ -1,4 +1,4 @@
-"""The Redis transport closes cleanly after the broker connection was lost (app/redis_transport.py).
+"""The Redis transport closes cleanly after the broker connection was lost (app/core/redis_transport.py).
 
 The sequence is the one the worker's consumer runs when Redis goes away under load: the connection drops
 its client, then the channel is closed and restores the message it had delivered but not acknowledged.
@@ -13,7 +13,7 @@ import pytest
 import redis
 from kombu import Connection, Queue
 
-from app.redis_transport import TRANSPORT, Channel
+from app.core.redis_transport import TRANSPORT, Channel
 from tests.conftest import REDIS_TEST_URL
 
 pytestmark = pytest.mark.redis

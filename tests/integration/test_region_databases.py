@@ -16,14 +16,15 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 
-from app import create_app
-from app.db import make_engine
-from app.models import Event, InboxRow
-from app.settings import Settings
-from app.stores import stores
+from app.core.db import make_engine
+from app.core.models.events import Event
+from app.core.models.inbox import InboxRow
+from app.core.settings import Settings
+from app.core.stores import stores
+from app.web.factory import create_app
 from tests.conftest import missing_database_url, payload, sign, truncate_all
 from tests.integration.inbound_support import message_rows, post_route
-from workers.drain import drain_every_store
+from workers.events.drain import drain_every_store
 
 pytestmark = pytest.mark.postgres
 

@@ -18,10 +18,11 @@ from flask import Flask
 from openapi_spec_validator import validate
 from sqlalchemy import Engine, select, update
 
-from app import create_app
-from app.db import make_engine
-from app.models import InboundMessageRow, SyncAction
-from app.settings import Settings
+from app.core.db import make_engine
+from app.core.models.inbound import InboundMessageRow
+from app.core.models.sync import SyncAction
+from app.core.settings import Settings
+from app.web.factory import create_app
 from tests.conftest import missing_database_url, truncate_all
 from tests.integration.conftest import BEARER, Api, RecordingWaker, add_event, add_inbox_row, inbox_status
 from tests.integration.inbound_support import add_inbound_message

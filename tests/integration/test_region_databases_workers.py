@@ -25,18 +25,22 @@ from flask import Flask
 from sqlalchemy import Engine, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError
 
-import workers.drain
-from app import create_app
+import workers.events.drain
 from app.cli.check import check
 from app.cli.db import db
 from app.cli.purge import purge_command
 from app.cli.reconcile import reconcile
 from app.cli.replay import replay_command
-from app.db import make_engine
-from app.migrate import alembic_config
-from app.models import Event, InboundMessageRow, InboxRow, ListMember, PollCursor, SyncAction, TaskLease
-from app.settings import Settings
-from app.task_names import (
+from app.core.db import make_engine
+from app.core.migrate import alembic_config
+from app.core.models.events import Event
+from app.core.models.inbound import InboundMessageRow
+from app.core.models.inbox import InboxRow
+from app.core.models.leases import TaskLease
+from app.core.models.polling import PollCursor
+from app.core.models.sync import ListMember, SyncAction
+from app.core.settings import Settings
+from app.core.task_names import (
     FETCH_STORED_MESSAGE,
     POLL_EVENTS,
     PURGE_EXPIRED,
@@ -44,6 +48,7 @@ from app.task_names import (
     REFRESH_LISTS,
     SWEEP_STORED_FETCHES,
 )
+from app.web.factory import create_app
 from tests.conftest import missing_database_url, payload, sign, throwaway_database, truncate_all
 from tests.fakemailgun import FakeMailgun
 from tests.integration.conftest import add_inbox_row, inbox_status
@@ -63,8 +68,8 @@ from tests.integration.reconcile_support import (
 )
 from tests.integration.sync_support import NoWaker, event, fakes, world_settings
 from workers.celery import create_celery
-from workers.drain import drain_every_store
-from workers.reconcile import PollReport, poll_every_store
+from workers.events.drain import drain_every_store
+from workers.poll.reconcile import PollReport, poll_every_store
 
 pytestmark = pytest.mark.postgres
 
@@ -289,7 +294,7 @@ def test_an_eu_stored_message_is_fetched_in_the_eu_database(
         )
         sent: list[tuple[list[int], str]] = []
         monkeypatch.setattr(
-            workers.drain, "enqueue_fetches", lambda _s, ids, store: sent.append((ids, store))
+            workers.events.drain, "enqueue_fetches", lambda _s, ids, store: sent.append((ids, store))
         )
         drain_every_store(settings)
 

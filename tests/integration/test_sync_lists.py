@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 from celery import Celery
 
-from app.settings import Settings
-from app.task_names import PUSH_SYNC, REFRESH_LISTS
+from app.core.settings import Settings
+from app.core.task_names import PUSH_SYNC, REFRESH_LISTS
 from tests.integration.sync_support import World, event
 from workers.celery import create_celery
-from workers.mailgun_api import MailgunError
+from workers.mailgun.client import MailgunError
 
 
 def test_the_mirror_holds_every_member_of_every_list_of_its_region(world: World) -> None:

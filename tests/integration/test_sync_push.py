@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
-from app.models import SyncAction, SyncPause
+from app.core.models.sync import SyncAction, SyncPause
 from tests.integration.sync_support import World, event, sent, writes
 
 NEWS = "/v3/news.example.com/bounces"

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from app import create_app
+from app.web.factory import create_app
 from tests.conftest import sign
 
 SIGNING_KEY = "signing-key-9f8e7d6c5b4a"

@@ -9,7 +9,7 @@ stored-message notification that the worker fetches from Mailgun. Then every lin
 stdout and stderr is searched for each secret.
 
 The settings have no log-level variable (the app logs at INFO), so both processes start through a small
-bootstrap that makes `app.logs.configure_logging` set DEBUG; the commands are otherwise the e2e ones.
+bootstrap that makes `app.core.logs.configure_logging` set DEBUG; the commands are otherwise the e2e ones.
 """
 
 from __future__ import annotations
@@ -65,14 +65,14 @@ RECIPIENT = "support@example.com"
 # hook and Celery's setup_logging signal, both after this replaces it.
 BOOTSTRAP = """
 import logging, runpy, sys
-import app.logs
-configure = app.logs.configure_logging
+import app.core.logs
+configure = app.core.logs.configure_logging
 def everything_at_debug(fmt="json", level="INFO"):
     configure(fmt, "DEBUG")
     for logger in logging.root.manager.loggerDict.values():
         if isinstance(logger, logging.Logger) and logger.level > logging.DEBUG:
             logger.setLevel(logging.DEBUG)
-app.logs.configure_logging = everything_at_debug
+app.core.logs.configure_logging = everything_at_debug
 runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)
 """
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from app import create_app
+from app.web.factory import create_app
 from tests.conftest import REPO, sign
 
 BEARER = {"Authorization": "Bearer test-api-token"}
@@ -76,7 +76,7 @@ def test_limits(web: Flask) -> None:
 SQL_ALLOWED = {
     # The second line of the staging table's CREATE (its first carries the noqa): column names from the model.
     (
-        "workers/event_store.py",
+        "workers/events/store.py",
         """f"SELECT {', '.join(Event.__table__.c.keys())} FROM events WITH NO DATA\"""",
     ),
 }

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.group_commit import GroupCommitter
-from app.inbox import first_claims
+from app.intake.group_commit import GroupCommitter
+from app.intake.inbox import first_claims
 
 
 def test_concurrent_submissions_share_batches_and_get_their_own_outcomes() -> None:

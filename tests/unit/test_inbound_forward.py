@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from workers.inbound import (
+from workers.inbound.parse import (
     InboundAttachment,
     InboundMessage,
     InboundParseError,

@@ -8,7 +8,7 @@ from email.policy import SMTP
 
 import pytest
 
-from workers.inbound import InboundParseError, parse_mime
+from workers.inbound.parse import InboundParseError, parse_mime
 
 SUBJECT = "Grüße aus Köln — 東京 report"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workers.inbound import (
+from workers.inbound.parse import (
     InboundMessage,
     UploadedPart,
     parse_forward,

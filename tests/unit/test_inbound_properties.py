@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workers.inbound import (
+from workers.inbound.fields import MAILGUN_FIELDS
+from workers.inbound.parse import (
     InboundMessage,
     InboundParseError,
     UploadedPart,
@@ -18,7 +19,6 @@ from workers.inbound import (
     parse_mime_forward,
     parse_stored_message,
 )
-from workers.inbound_fields import MAILGUN_FIELDS
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

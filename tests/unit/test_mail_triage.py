@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.regions import DEFAULT_API_BASES, is_region_url, region_for_api_url
-from workers.inbound_model import UploadedPart
-from workers.mail_triage import (
+from app.core.regions import DEFAULT_API_BASES, is_region_url, region_for_api_url
+from workers.inbound.message import UploadedPart
+from workers.inbound.route_form import RouteForm
+from workers.inbound.triage import (
     fallback_url,
     fetch_refusal,
     is_inbound,
@@ -16,7 +17,6 @@ from workers.mail_triage import (
     parse_route_post,
     storage_key,
 )
-from workers.route_form import RouteForm
 
 BASES = {"us": "http://127.0.0.1:9001", "eu": "http://127.0.0.1:9002"}
 

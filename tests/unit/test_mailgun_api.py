@@ -13,9 +13,9 @@ from email.utils import formatdate
 
 import pytest
 
-from app.settings import Settings
+from app.core.settings import Settings
 from tests.fakemailgun import FakeMailgun
-from workers.mailgun_api import MailgunClient, Pacing, RateLimited, Unavailable, WrongRegion
+from workers.mailgun.client import MailgunClient, Pacing, RateLimited, Unavailable, WrongRegion
 
 KEY = "key-sync-secret-0123456789"
 US_DOMAIN = "mg.example.com"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakemailgun import FakeMailgun
-from workers.mailgun_api import MailgunClient, MailgunError, Pacing, WrongRegion, _urls_of, events_url
+from workers.mailgun.client import MailgunClient, MailgunError, Pacing, WrongRegion, _urls_of, events_url
 
 KEY = "key-setup-0123456789"
 DOMAIN = "mg.example.com"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.unit.normalize_expected import DOMAIN_REGIONS, EVENTS_API_FILE, EXPECTED
-from workers.normalize import (
+from workers.events.normalize import (
     NormalizedEvent,
     decode_form_body,
     normalize_events_api_item,

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from workers.normalize import NormalizationError, NormalizedEvent, decode_form_body, normalize_legacy_form
+from workers.events.normalize import (
+    NormalizationError,
+    NormalizedEvent,
+    decode_form_body,
+    normalize_legacy_form,
+)
 
 URLENCODED = "application/x-www-form-urlencoded"
 BASE = [("event", "opened"), ("recipient", "a@example.com"), ("timestamp", "1461261330"),

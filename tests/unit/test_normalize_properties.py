@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import json_body
-from workers.normalize import (
+from app.core import json_body
+from workers.events.normalize import (
     NormalizationError,
     NormalizedEvent,
     decode_form_body,
@@ -19,7 +19,7 @@ from workers.normalize import (
     normalize_legacy_form,
     normalize_webhook_json,
 )
-from workers.payload_decode import json_safe
+from workers.events.payload_decode import json_safe
 
 TYPES = {"queued", "delivered", "deferred", "bounced", "rejected", "opened", "clicked", "complained",
          "unsubscribed", "stored", "unknown"}  # fmt: skip

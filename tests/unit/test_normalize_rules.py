@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from workers.normalize import (
+from workers.events.normalize import (
     NormalizationError,
     NormalizedEvent,
     normalize_events_api_item,

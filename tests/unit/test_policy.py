@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.conftest import payload
-from workers.normalize import NormalizedEvent, normalize_webhook_json
-from workers.policy import PlannedAction, Rules, is_echo, origin_suppression, plan_actions
+from workers.events.normalize import NormalizedEvent, normalize_webhook_json
+from workers.sync.policy import PlannedAction, Rules, is_echo, origin_suppression, plan_actions
 
 US = ["mg.example.com", "news.example.com", "shop.example.com"]
 EU = ["mg.example.eu", "news.example.eu"]

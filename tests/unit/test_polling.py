@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from workers.polling import (
+from workers.poll.polling import (
     Verdict,
     Window,
     advance,

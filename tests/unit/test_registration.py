@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.registration import (
+from workers.mailgun.registration import (
     SUBSCRIBABLE,
     Step,
     base_url_problem,

@@ -10,11 +10,11 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from workers.inbound_model import InboundAttachment
-from workers.inbound_rows import MAX_INDEXED_CHARS, attachment_values, indexed, merged_with_fetched, storable
-from workers.route_form import UnreadableForm, decode_route_form
-from workers.storage_client import failure_for_status
-from workers.stored_fetch import BACKOFF_MAX_SECONDS, backoff_seconds
+from workers.inbound.message import InboundAttachment
+from workers.inbound.route_form import UnreadableForm, decode_route_form
+from workers.inbound.rows import MAX_INDEXED_CHARS, attachment_values, indexed, merged_with_fetched, storable
+from workers.inbound.storage_client import failure_for_status
+from workers.inbound.stored_fetch import BACKOFF_MAX_SECONDS, backoff_seconds
 
 
 def test_urlencoded_fields_in_order_with_body_mime_kept_as_bytes() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import DEFAULT_SIGNATURE_MAX_AGE, SettingsError, load_settings
+from app.core.settings import DEFAULT_SIGNATURE_MAX_AGE, SettingsError, load_settings
 
 
 def test_defaults_need_no_configuration() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import DEFAULT_ATTACHMENT_MAX_BYTES, SettingsError, load_settings
+from app.core.settings import DEFAULT_ATTACHMENT_MAX_BYTES, SettingsError, load_settings
 
 
 def test_default_keeps_attachments_up_to_ten_mib() -> None:

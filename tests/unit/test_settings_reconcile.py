@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import PollSettings, SettingsError, load_settings
+from app.core.settings import PollSettings, SettingsError, load_settings
 
 
 def test_defaults() -> None:

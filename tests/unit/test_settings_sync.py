@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import SettingsError, SyncSettings, load_settings
+from app.core.settings import SettingsError, SyncSettings, load_settings
 
 
 def test_every_rule_is_on_by_default() -> None:

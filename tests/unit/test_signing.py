@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.signing import CLOCK_SKEW_SECONDS, Failure, SignedParts, check_signature, compute_signature
+from app.core.signing import CLOCK_SKEW_SECONDS, Failure, SignedParts, check_signature, compute_signature
 
 NOW = 1_700_000_000.0
 KEY = "key-one"

@@ -1,11 +1,11 @@
-"""Which database keeps which region (app/stores.py), and how DATABASE_URL_EU is read."""
+"""Which database keeps which region (app/core/stores.py), and how DATABASE_URL_EU is read."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.settings import Settings, SettingsError, load_settings
-from app.stores import PRIMARY, delivery_region, split, store_for_region, store_named, stores
+from app.core.settings import Settings, SettingsError, load_settings
+from app.core.stores import PRIMARY, delivery_region, split, store_for_region, store_named, stores
 
 PRIMARY_URL, EU_URL = "postgresql://db-us/mailhook", "postgresql://db-eu/mailhook"
 

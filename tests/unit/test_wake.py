@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from app.wake import DrainWaker
+from app.intake.wake import DrainWaker
 
 
 def wait_for(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]

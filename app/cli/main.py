@@ -1,0 +1,35 @@
+"""The `mailhook` command: run the service, migrate, sign test payloads, operate."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.core.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit() -> Settings:
+    """Settings, or one clear line naming the wrong variable and exit status 2."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"mailhook: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """mailhook: Mailgun webhooks and inbound mail, kept and acted on."""
+
+
+def main() -> None:
+    from app.cli import check, db, purge, reconcile, replay, routes, run, sign, webhooks
+
+    cli.add_command(run.run)
+    cli.add_command(db.db)
+    cli.add_command(sign.sign)
+    for command in (reconcile.reconcile, webhooks.webhooks, routes.routes, replay.replay_command,
+                    check.check, purge.purge_command):  # fmt: skip
+        cli.add_command(command)
+    cli(prog_name="mailhook")

@@ -1,0 +1,130 @@
+"""Engine and session factory shared by web and workers, plus the few dialect differences we rely on.
+
+Postgres is the production store; SQLite is the embedded default. Both speak `INSERT ... ON CONFLICT DO
+NOTHING`, which is how every duplicate (retries, replays, overlapping polls) is absorbed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from app.core.settings import Settings
+from app.core.stores import Store, store_for_region, stores
+
+# Bounds that keep one stuck query from holding a web thread or a lock for long.
+STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 5_000
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """Our settings speak `postgresql://`; SQLAlchemy needs the driver named to pick psycopg 3."""
+    if database_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    return database_url
+
+
+def make_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    url = sqlalchemy_url(database_url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        # No pre-ping: it costs a round trip per checkout on the hot path. A connection found dead fails its
+        # request (503, so Mailgun retries) and SQLAlchemy then invalidates the whole pool.
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        pool_timeout=5,
+        connect_args={
+            "connect_timeout": 5,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}",
+            "application_name": "mailhook",
+        },
+    )
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # One connection per checkout: SQLite serialises writers anyway, and WAL lets readers go on meanwhile.
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def get_engine(settings: Settings) -> Engine:
+    """The primary database's engine (the only one unless DATABASE_URL_EU is set)."""
+    return engine_for_url(settings.database_url)
+
+
+def region_engine(settings: Settings, region: str | None) -> Engine:
+    """The engine of the database that keeps this region's data (app/core/stores.py)."""
+    return engine_for_url(store_for_region(settings, region).url)
+
+
+def store_engines(settings: Settings) -> list[tuple[Store, Engine]]:
+    """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
+    return [(store, engine_for_url(store.url)) for store in stores(settings)]
+
+
+def engine_for_url(database_url: str) -> Engine:
+    """One engine per database URL per process (gunicorn and Celery fork after import, not before use)."""
+    with _engines_lock:
+        engine = _engines.get(database_url)
+        if engine is None:
+            engine = make_engine(database_url)
+            _engines[database_url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Drop pooled connections, e.g. in a freshly forked child."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose(close=False)
+        _engines.clear()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One transaction at the edge: commit on success, roll back on any error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def insert_ignoring_conflicts(table: Any, engine_or_dialect: Any) -> Any:
+    """An INSERT that skips rows whose unique key already exists, in the engine's dialect."""
+    name = getattr(getattr(engine_or_dialect, "dialect", engine_or_dialect), "name", engine_or_dialect)
+    dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

@@ -1,0 +1,127 @@
+"""Sync back to Mailgun: the `sync_actions` outbox, the local view of suppressions, the mailing-list mirror
+and the per-region pause a 429 leaves behind. Every row carries its region and only ever goes to that region.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models.base import (
+    Base,
+    big_pk,
+    json_doc,
+    text,
+    text_or_none,
+    utc_now,
+    utc_time,
+    utc_time_or_none,
+)
+
+SUPPRESSION_KINDS = ("bounce", "complaint", "unsubscribe")
+# `*_delete` remove a suppression (404 counts as done); `list_unsubscribe` sets subscribed=no on one member.
+ACTION_KINDS = (*SUPPRESSION_KINDS, "list_unsubscribe", *(f"{kind}_delete" for kind in SUPPRESSION_KINDS))
+ACTION_STATUSES = ("pending", "done", "failed", "dead")
+# observed: Mailgun reported it on that domain itself; pending/synced/failed: our copy to that domain.
+SUPPRESSION_STATES = ("observed", "pending", "synced", "failed", "removed")
+
+_PENDING = sql_text("status = 'pending'")
+
+
+class SyncAction(Base):
+    __tablename__ = "sync_actions"
+
+    id: Mapped[big_pk]
+    # A digest of (region, kind, target, address, source event): a replayed or re-polled event adds nothing.
+    idempotency_key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    region: Mapped[str] = mapped_column(String(8), nullable=False)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    domain: Mapped[text_or_none]  # the sending domain of a suppression action
+    list_address: Mapped[text_or_none]  # the list of a list_unsubscribe action
+    address: Mapped[text]
+    payload: Mapped[json_doc]  # the Mailgun record fields besides the address
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer(), nullable=False, server_default="0")
+    next_attempt_at: Mapped[utc_now]
+    last_error: Mapped[text_or_none]
+    # No foreign key: retention purges events on its own schedule.
+    event_id: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
+    created_at: Mapped[utc_now]
+    updated_at: Mapped[utc_now]
+
+    __table_args__ = (
+        # push_sync claims a region's due rows oldest first; only pending rows are ever due.
+        Index(
+            "ix_sync_actions_due",
+            "region",
+            "next_attempt_at",
+            "id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+        Index("ix_sync_actions_status_id", "status", "id"),
+    )
+
+
+class Suppression(Base):
+    __tablename__ = "suppressions"
+
+    id: Mapped[big_pk]
+    region: Mapped[str] = mapped_column(String(8), nullable=False)
+    domain: Mapped[text]
+    address: Mapped[text]
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    state: Mapped[str] = mapped_column(String(10), nullable=False)
+    source_event_id: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
+    synced_at: Mapped[utc_time_or_none]
+    created_at: Mapped[utc_now]
+    updated_at: Mapped[utc_now]
+
+    __table_args__ = (
+        UniqueConstraint("region", "domain", "address", "kind"),
+        Index("ix_suppressions_address", "address"),
+    )
+
+
+class MailingList(Base):
+    """The lists of a region as its API last listed them."""
+
+    __tablename__ = "mailing_lists"
+
+    id: Mapped[big_pk]
+    region: Mapped[str] = mapped_column(String(8), nullable=False)
+    address: Mapped[text]
+    name: Mapped[text_or_none]
+    members_count: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+    refreshed_at: Mapped[utc_time]
+
+    __table_args__ = (UniqueConstraint("region", "address"),)
+
+
+class ListMember(Base):
+    __tablename__ = "list_members"
+
+    id: Mapped[big_pk]
+    region: Mapped[str] = mapped_column(String(8), nullable=False)
+    list_address: Mapped[text]
+    address: Mapped[text]  # lower-cased, as event recipients are
+    subscribed: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    refreshed_at: Mapped[utc_time]
+
+    __table_args__ = (
+        UniqueConstraint("region", "list_address", "address"),
+        # The drain asks "which lists of region R have this address?" for every bounce and complaint.
+        Index("ix_list_members_region_address", "region", "address"),
+    )
+
+
+class SyncPause(Base):
+    """A region Mailgun told to wait (429): no push for it before `paused_until`, on any worker."""
+
+    __tablename__ = "sync_pauses"
+
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    paused_until: Mapped[utc_time]
+    reason: Mapped[text_or_none]
+    updated_at: Mapped[utc_now]

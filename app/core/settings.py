@@ -1,0 +1,285 @@
+"""One typed Settings object, read from the environment and validated at start.
+
+A wrong value stops the start with one line that names the variable (`SettingsError`), never a traceback
+deep inside a worker an hour later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app.core.regions import DEFAULT_API_BASES, REGIONS
+
+DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+DEFAULT_SIGNATURE_MAX_AGE = 43200  # Mailgun retries for ~8 h and may resend the original signature.
+ENVIRONMENTS = ("development", "test", "production")
+# Inbound attachments up to this size keep their content in the database; larger ones their metadata only.
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    """Sync back to Mailgun: which policy rules act, how the outbox and the REST client pace themselves."""
+
+    bounces: bool = True
+    complaints: bool = True
+    unsubscribes: bool = True
+    lists: bool = True
+    push_interval: float = 5.0
+    list_refresh_seconds: int = 900
+    api_timeout: float = 10.0
+    api_retries: int = 3
+    api_backoff: float = 0.5
+    # A 429 asking for a longer pause than this ends the push run; the region waits in the database instead.
+    api_max_wait: float = 10.0
+    retry_seconds: float = 60.0
+    max_attempts: int = 10
+
+
+# Mailgun keeps event logs for 30 days at most (plan-dependent): a longer first look back finds nothing more.
+MAX_POLL_LOOKBACK_HOURS = 30 * 24
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """The Events API poller: how often it runs, how old a page must be to be used, where it first starts."""
+
+    interval: float = 300.0
+    # Mailgun's log settles within ~30 minutes: only events older than this are read (FACTS.md section 5).
+    trust_lag_seconds: int = 1800
+    lookback_hours: int = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    # When set, the EU region's data is stored in this database only (app/core/stores.py).
+    database_url_eu: str | None = None
+    redis_url: str | None = None
+    signing_keys: tuple[str, ...] = ()
+    api_key: str | None = None
+    domain_regions: Mapping[str, str] = field(default_factory=dict)
+    api_bases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_API_BASES))
+    api_tokens: tuple[str, ...] = ()
+    signature_max_age: int = DEFAULT_SIGNATURE_MAX_AGE
+    env: str = "development"
+    retention_days: int = 30
+    broker_dir: str = "var/broker"
+    # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
+    queue_prefix: str = ""
+    # Batch concurrent intake inserts into one statement and commit (Postgres only).
+    group_commit: bool = True
+    log_format: str = "text"
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    poll: PollSettings = field(default_factory=PollSettings)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    def domains_in(self, region: str) -> list[str]:
+        return sorted(d for d, r in self.domain_regions.items() if r == region)
+
+    def __repr__(self) -> str:  # Secrets never reach a log line through a repr.
+        return f"Settings(env={self.env!r}, database={_redacted_url(self.database_url)!r})"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise SettingsError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    settings = Settings(
+        database_url=_database_url(env),
+        database_url_eu=_database_url_eu(env),
+        redis_url=_redis_url(env),
+        signing_keys=_csv(env, "MAILGUN_WEBHOOK_SIGNING_KEYS"),
+        api_key=env.get("MAILGUN_API_KEY", "").strip() or None,
+        domain_regions=_domain_regions(env.get("MAILGUN_DOMAINS", "")),
+        api_bases={r: _api_base(env, r) for r in REGIONS},
+        api_tokens=_csv(env, "MAILHOOK_API_TOKENS"),
+        signature_max_age=_count(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE, minimum=1),
+        env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
+        retention_days=_count(env, "MAILHOOK_RETENTION_DAYS", 30, minimum=1),
+        broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
+        queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
+        group_commit=_flag(env, "MAILHOOK_GROUP_COMMIT", True),
+        log_format=_choice(env, "MAILHOOK_LOG_FORMAT", ("json", "text"), _default_log_format(env)),
+        attachment_max_bytes=_count(
+            env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES, minimum=1
+        ),
+        sync=_sync_settings(env),
+        poll=_poll_settings(env),
+    )
+    _check_production(settings)
+    return settings
+
+
+def _check_production(settings: Settings) -> None:
+    if not settings.is_production:
+        return
+    if not settings.signing_keys:
+        raise SettingsError("MAILGUN_WEBHOOK_SIGNING_KEYS is required when MAILHOOK_ENV=production")
+    if not settings.api_tokens:
+        raise SettingsError("MAILHOOK_API_TOKENS is required when MAILHOOK_ENV=production")
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    return _checked_database_url("DATABASE_URL", env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+
+
+def _database_url_eu(env: Mapping[str, str]) -> str | None:
+    raw = env.get("DATABASE_URL_EU", "").strip()
+    if not raw:
+        return None
+    url = _checked_database_url("DATABASE_URL_EU", raw)
+    if url == _database_url(env):
+        raise SettingsError("DATABASE_URL_EU must name another database than DATABASE_URL")
+    return url
+
+
+def _checked_database_url(name: str, url: str) -> str:
+    if url.startswith("postgres://"):  # Heroku-style alias.
+        url = "postgresql://" + url[len("postgres://") :]
+    if not (
+        url.startswith("postgresql://")
+        or url.startswith("postgresql+psycopg://")
+        or url.startswith("sqlite:///")
+    ):
+        raise SettingsError(f"{name} must start with postgresql:// or sqlite:///")
+    return url
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("REDIS_URL", "").strip()
+    if not url:
+        return None
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _domain_regions(raw: str) -> dict[str, str]:
+    regions: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        domain, sep, region = item.rpartition(":")
+        region = region.strip().lower()
+        if not sep or not domain.strip() or region not in REGIONS:
+            raise SettingsError(
+                f"MAILGUN_DOMAINS entry {item!r} must look like example.com:us or example.eu:eu"
+            )
+        regions[domain.strip().lower()] = region
+    return regions
+
+
+def _api_base(env: Mapping[str, str], region: str) -> str:
+    name = f"MAILGUN_API_BASE_{region.upper()}"
+    url = env.get(name, "").strip().rstrip("/") or DEFAULT_API_BASES[region]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http(s) URL such as {DEFAULT_API_BASES[region]}")
+    return url
+
+
+def _default_log_format(env: Mapping[str, str]) -> str:
+    return "json" if env.get("MAILHOOK_ENV", "").strip().lower() == "production" else "text"
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _sync_settings(env: Mapping[str, str]) -> SyncSettings:
+    return SyncSettings(
+        bounces=_flag(env, "MAILHOOK_SYNC_BOUNCES", True),
+        complaints=_flag(env, "MAILHOOK_SYNC_COMPLAINTS", True),
+        unsubscribes=_flag(env, "MAILHOOK_SYNC_UNSUBSCRIBES", True),
+        lists=_flag(env, "MAILHOOK_SYNC_LISTS", True),
+        push_interval=_seconds(env, "MAILHOOK_SYNC_INTERVAL_SECONDS", 5.0),
+        list_refresh_seconds=_count(env, "MAILHOOK_LIST_REFRESH_SECONDS", 900, minimum=1),
+        api_timeout=_seconds(env, "MAILGUN_API_TIMEOUT_SECONDS", 10.0),
+        api_retries=_count(env, "MAILGUN_API_RETRIES", 3, minimum=0),
+        api_backoff=_seconds(env, "MAILGUN_API_BACKOFF_SECONDS", 0.5),
+        api_max_wait=_seconds(env, "MAILGUN_API_MAX_WAIT_SECONDS", 10.0),
+        retry_seconds=_seconds(env, "MAILHOOK_SYNC_RETRY_SECONDS", 60.0),
+        max_attempts=_count(env, "MAILHOOK_SYNC_MAX_ATTEMPTS", 10, minimum=1),
+    )
+
+
+def _poll_settings(env: Mapping[str, str]) -> PollSettings:
+    lookback = _count(env, "MAILHOOK_POLL_LOOKBACK_HOURS", 24, minimum=1)
+    if lookback > MAX_POLL_LOOKBACK_HOURS:
+        raise SettingsError(
+            f"MAILHOOK_POLL_LOOKBACK_HOURS must be at most {MAX_POLL_LOOKBACK_HOURS} "
+            f"(Mailgun keeps events 30 days at most), got {lookback}"
+        )
+    return PollSettings(
+        interval=_seconds(env, "MAILHOOK_POLL_INTERVAL_SECONDS", 300.0),
+        trust_lag_seconds=_count(env, "MAILHOOK_POLL_TRUST_LAG_SECONDS", 1800, minimum=1),
+        lookback_hours=lookback,
+    )
+
+
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE_WORDS + _FALSE_WORDS:
+        raise SettingsError(f"{name} must be true or false (or 1/0, yes/no, on/off), got {raw!r}")
+    return raw in _TRUE_WORDS
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _redacted_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)

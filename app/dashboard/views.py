@@ -1,0 +1,77 @@
+"""/dashboard: the operator's page. Server-rendered HTML with an inline SVG chart: no script, no CDN.
+
+The same API tokens open it: `Authorization: Bearer` for tools, or a login form that sets a cookie holding an
+HMAC derived from the token (never the token itself), HttpOnly and SameSite=Strict.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+
+from app.api.auth import presented_token, token_is_valid
+from app.dashboard.chart import bar_chart, legend
+from app.dashboard.data import read_dashboard
+from app.dashboard.session import COOKIE, cookie_is_valid, cookie_value
+from app.web.services import services
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
+SECURITY_HEADERS = {
+    # Nothing external may load; inline styles are ours and static.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@bp.get("")
+def show() -> Response:
+    if not _signed_in():
+        return _secured(make_response(redirect(url_for("dashboard.login_form"))))
+    data = read_dashboard(services().databases(), services().settings, now=datetime.now(UTC))
+    page = render_template("dashboard.html", data=data, chart=bar_chart(data.hourly), legend=legend())
+    return _secured(make_response(page))
+
+
+@bp.get("/login")
+def login_form() -> Response:
+    return _secured(make_response(render_template("dashboard_login.html", failed=False)))
+
+
+@bp.post("/login")
+def login() -> Response:
+    token = request.form.get("token", "")
+    if not token_is_valid(token, services().settings.api_tokens):
+        return _secured(make_response(render_template("dashboard_login.html", failed=True), 401))
+    response = make_response(redirect(url_for("dashboard.show")))
+    response.set_cookie(
+        COOKIE,
+        cookie_value(token),
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure,
+        max_age=12 * 3600,
+        path="/dashboard",
+    )
+    return _secured(response)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    response = make_response(redirect(url_for("dashboard.login_form")))
+    response.delete_cookie(COOKIE, path="/dashboard")
+    return _secured(response)
+
+
+def _signed_in() -> bool:
+    tokens = services().settings.api_tokens
+    header_token = presented_token(request.headers.get("Authorization"))
+    return token_is_valid(header_token, tokens) or cookie_is_valid(request.cookies.get(COOKIE), tokens)
+
+
+def _secured(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response

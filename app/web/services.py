@@ -1,0 +1,73 @@
+"""What a web process holds for its lifetime: settings, engines and inbox writers, the drain waker."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from celery import Celery
+from flask import current_app
+from sqlalchemy import Engine
+
+from app.core.broker import celery_config
+from app.core.db import get_engine, store_engines
+from app.core.settings import Settings
+from app.core.stores import Store, delivery_region, store_for_region
+from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
+from app.intake.delivery import Delivery
+from app.intake.inbox import InboxWriter, inbox_writer
+from app.intake.wake import DrainWaker
+
+
+@dataclass
+class Services:
+    settings: Settings
+    waker: DrainWaker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.waker = DrainWaker(self._publish_drain)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return get_engine(self.settings)
+
+    def databases(self) -> list[tuple[Store, Engine]]:
+        """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
+        return store_engines(self.settings)
+
+    def engines(self) -> list[Engine]:
+        return [engine for _, engine in self.databases()]
+
+    def inbox_for(self, delivery: Delivery) -> InboxWriter:
+        """The writer of the database keeping the delivery's region (the primary one if it does not say)."""
+        region = delivery_region(self.settings, delivery.region_hint, delivery.domain_hint)
+        return self._inboxes[store_for_region(self.settings, region).name]
+
+    @cached_property
+    def _inboxes(self) -> dict[str, InboxWriter]:
+        threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+        group_commit = self.settings.group_commit
+        return {
+            store.name: inbox_writer(store.url, engine, group_commit, threads)
+            for store, engine in self.databases()
+        }
+
+    def close(self) -> None:
+        """Release the inbox writers' connections, if any delivery opened them."""
+        for writer in self.__dict__.get("_inboxes", {}).values():
+            writer.close()
+
+    @cached_property
+    def celery_client(self) -> Celery:
+        """A publisher only: the web sends tasks by name and never imports the workers."""
+        client = Celery("mailhook-web")
+        client.conf.update(celery_config(self.settings))
+        return client
+
+    def _publish_drain(self) -> None:
+        self.celery_client.send_task(DRAIN_INBOX, queue=QUEUE_INBOX)
+
+
+def services() -> Services:
+    return current_app.extensions["mailhook"]

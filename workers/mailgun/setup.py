@@ -1,0 +1,146 @@
+"""Register the service with Mailgun (webhooks per domain, inbound routes per region); report what is there.
+
+Each domain is asked in its own region, through the region-bound client; every step is reported as it is
+done, so an operator sees exactly what changed. Running it again changes nothing. A type that changed
+between our read and our write (someone else's PUT) can still be overwritten: Mailgun's API has no
+conditional update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from app.core.settings import Settings
+from workers.mailgun.client import MailgunClient, MailgunError, Reply
+from workers.mailgun.registration import (
+    CREATE,
+    KEEP,
+    REFUSE,
+    SUBSCRIBABLE,
+    UPDATE,
+    Step,
+    find_route,
+    inbound_url,
+    is_registered,
+    plan_webhooks,
+    route_actions,
+    webhook_url,
+)
+
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """One line of a report: what happened to one domain's type, or one region's route."""
+
+    region: str
+    subject: str  # the domain (webhooks) or the expression (routes)
+    kind: str  # the webhook type, or "route"
+    outcome: str  # created / updated / kept / refused / failed, or registered / missing for a status
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome not in (FAILED, "refused", "missing")
+
+
+_OUTCOMES = {CREATE: "created", UPDATE: "updated", KEEP: "kept", REFUSE: "refused"}
+
+
+def by_region(settings: Settings, domains: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for domain in domains:
+        grouped.setdefault(settings.domain_regions[domain], []).append(domain)
+    return grouped
+
+
+def install_webhooks(settings: Settings, base: str, domains: Iterable[str]) -> Iterator[Done]:
+    for region, names in by_region(settings, domains).items():
+        with MailgunClient.for_region(settings, region) as client:
+            for domain in names:
+                yield from _install_domain(client, domain, webhook_url(base, region, domain))
+
+
+def _install_domain(client: MailgunClient, domain: str, ours: str) -> Iterator[Done]:
+    try:
+        current = client.webhooks(client.region, domain)
+    except MailgunError as exc:
+        yield Done(client.region, domain, "*", FAILED, str(exc))
+        return
+    for step in plan_webhooks(current, ours):
+        yield _apply(client, domain, step)
+
+
+def _apply(client: MailgunClient, domain: str, step: Step) -> Done:
+    region = client.region
+    try:
+        if step.action == CREATE:
+            reply = client.create_webhook(region, domain, step.kind, list(step.urls))
+        elif step.action == UPDATE:
+            reply = client.update_webhook(region, domain, step.kind, list(step.urls))
+        else:
+            return Done(region, domain, step.kind, _OUTCOMES[step.action], step.note)
+    except MailgunError as exc:
+        return Done(region, domain, step.kind, FAILED, str(exc))
+    return _judged(region, domain, step, reply)
+
+
+def _judged(region: str, domain: str, step: Step, reply: Reply) -> Done:
+    if not reply.ok:
+        return Done(region, domain, step.kind, FAILED, f"Mailgun answered {reply.status}: {reply.message}")
+    return Done(region, domain, step.kind, _OUTCOMES[step.action], step.note)
+
+
+def webhook_status(settings: Settings, base: str | None, domains: Iterable[str]) -> Iterator[Done]:
+    """Per domain and type: `registered` (with the URL) or `missing` (with how many other URLs hold it)."""
+    for region, names in by_region(settings, domains).items():
+        with MailgunClient.for_region(settings, region) as client:
+            for domain in names:
+                yield from _domain_status(client, domain, base)
+
+
+def _domain_status(client: MailgunClient, domain: str, base: str | None) -> Iterator[Done]:
+    region = client.region
+    try:
+        current = client.webhooks(region, domain)
+    except MailgunError as exc:
+        yield Done(region, domain, "*", FAILED, str(exc))
+        return
+    ours = webhook_url(base, region, domain) if base else None
+    for kind in SUBSCRIBABLE:
+        urls = current.get(kind, [])
+        found = is_registered(urls, ours)
+        if found:
+            yield Done(region, domain, kind, "registered", found)
+        else:
+            yield Done(region, domain, kind, "missing", f"{len(urls)} other URL{'s' * (len(urls) != 1)}")
+
+
+def install_route(
+    settings: Settings,
+    region: str,
+    base: str,
+    expression: str,
+    *,
+    stop: bool,
+    priority: int,
+    description: str,
+) -> Done:
+    url = inbound_url(base, region)
+    try:
+        with MailgunClient.for_region(settings, region) as client:
+            existing = find_route(client.routes(region), expression, url)
+            if existing is not None:
+                return Done(
+                    region, expression, "route", "kept", f"route {existing.get('id')} already forwards"
+                )
+            reply = client.create_route(region, expression, route_actions(url, stop), priority, description)
+    except MailgunError as exc:
+        return Done(region, expression, "route", FAILED, str(exc))
+    if not reply.ok:
+        return Done(region, expression, "route", FAILED, f"Mailgun answered {reply.status}: {reply.message}")
+    route = reply.body.get("route") if isinstance(reply.body, dict) else None
+    created = route.get("id") if isinstance(route, dict) else None
+    return Done(region, expression, "route", "created", f"route {created} forwards to {url}")

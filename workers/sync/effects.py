@@ -1,0 +1,119 @@
+"""The effects of freshly stored events: `sync_actions` outbox rows and the local suppression view, written in
+the drain's own transaction, so an event and the actions it causes are committed together or not at all.
+
+Only events inserted by this transaction come here (the events insert returns them); a replayed or re-polled
+event is not inserted again, and even if it were, the idempotency keys would make its actions no-ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, FromClause
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from app.core.db import insert_ignoring_conflicts
+from app.core.models.sync import SUPPRESSION_KINDS, SyncAction
+from app.core.settings import Settings
+from workers.sync.policy import (
+    EventFacts,
+    PlannedAction,
+    Rules,
+    acts_on,
+    is_echo,
+    origin_suppression,
+    plan_actions,
+)
+from workers.sync.store import known_suppressions, lists_having, note_suppressions, suppression_row
+
+# What the events insert returns for this module: the id and the fields the policy reads.
+EFFECT_COLUMNS = (
+    "id",
+    "mailgun_event_id",
+    "occurred_at",
+    "type",
+    "region",
+    "source",  # for the events-stored counter's label
+    "domain",
+    "recipient",
+    "tags",
+    "reason",
+    "delivery_status",
+    "mailing_list",
+)
+
+
+class StoredEvent(EventFacts, Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def effect_columns(table: FromClause) -> list[KeyedColumnElement[Any]]:
+    return [table.c[name] for name in EFFECT_COLUMNS]
+
+
+def plan_effects(connection: Connection, inserted_events: Sequence[Any], settings: Settings) -> int:
+    """Insert the outbox rows the new events call for; the number of rows planned."""
+    rules = Rules.from_settings(settings.sync)
+    domains = {region: settings.domains_in(region) for region in {e.region for e in inserted_events}}
+    events: list[StoredEvent] = [e for e in inserted_events if acts_on(e, domains[e.region], rules)]
+    if not events:
+        return 0
+    lists = lists_having(connection, _addresses(events)) if rules.lists else {}
+    known = known_suppressions(connection, _addresses(e for e in events if is_echo(e)))
+    now = datetime.now(UTC)
+    actions: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
+    for event in events:
+        member_of = lists.get((event.region, event.recipient or ""), ())
+        planned = plan_actions(event, domains[event.region], member_of, rules)
+        if is_echo(event):
+            planned = [a for a in planned if (a.region, a.domain, a.address, a.kind) not in known]
+        actions += [_action_row(action, event.id, now) for action in planned]
+        seen += _suppression_rows(event, planned, domains[event.region], rules, now)
+    if actions:
+        connection.execute(insert_ignoring_conflicts(SyncAction.__table__, connection), actions)
+    note_suppressions(connection, seen)
+    return len(actions)
+
+
+def _addresses(events: Iterable[StoredEvent]) -> set[tuple[str, str]]:
+    return {(event.region, event.recipient or "") for event in events}
+
+
+def _action_row(action: PlannedAction, event_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "idempotency_key": action.idempotency_key,
+        "region": action.region,
+        "kind": action.kind,
+        "domain": action.domain,
+        "list_address": action.list_address,
+        "address": action.address,
+        "payload": action.payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "event_id": event_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _suppression_rows(
+    event: StoredEvent, planned: Sequence[PlannedAction], domains: Sequence[str], rules: Rules, now: datetime
+) -> list[dict[str, Any]]:
+    """Pending copies on the other domains, and what Mailgun already keeps on the event's own domain."""
+    rows = [
+        suppression_row(a.region, a.domain, a.address, a.kind, "pending", event.id, now)
+        for a in planned
+        if a.kind in SUPPRESSION_KINDS and a.domain
+    ]
+    origin = origin_suppression(event, domains, rules)
+    if origin and event.domain and event.recipient:
+        rows.append(
+            suppression_row(event.region, event.domain, event.recipient, origin, "observed", event.id, now)
+        )
+    return rows

@@ -1,8 +1,9 @@
 """Mailgun misbehaving in turn (a long 429, 5xx past the client's retries, a request hung far longer than
 the client waits), then recovering: every sync action completes, each address acknowledged once.
 
-Each fault on its own is proven in tests/integration/test_sync_push.py; here they come one after another on
-the same outbox, and the hung request never returns within the test (as a call stuck for minutes would not).
+Each fault on its own is proven in tests/integration/sync/test_sync_push.py; here they come one after another
+on the same outbox, and the hung request never returns within the test (as a call stuck for minutes would
+not).
 """
 
 from __future__ import annotations

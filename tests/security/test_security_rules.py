@@ -2,9 +2,9 @@
 credentials, size and range limits, and SQL built only from bound parameters.
 
 Covered elsewhere and not repeated here: attachment downloads as attachments with nosniff
-(tests/integration/test_inbound_api.py), the Mailgun key only for the region's hosts
-(tests/unit/test_mail_triage.py, tests/unit/test_mailgun_api.py), no secret in /metrics
-(tests/integration/test_observability.py).
+(tests/integration/api/test_inbound_api.py), the Mailgun key only for the region's hosts
+(tests/unit/inbound/test_mail_triage.py, tests/unit/mailgun/test_mailgun_api.py), no secret in /metrics
+(tests/integration/web/test_observability.py).
 """
 
 from __future__ import annotations

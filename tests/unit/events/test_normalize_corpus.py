@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.normalize_expected import DOMAIN_REGIONS, EVENTS_API_FILE, EXPECTED
+from tests.unit.events.normalize_expected import DOMAIN_REGIONS, EVENTS_API_FILE, EXPECTED
 from workers.events.normalize import (
     NormalizedEvent,
     decode_form_body,
@@ -18,7 +18,7 @@ from workers.events.normalize import (
     normalize_webhook_json,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "mailgun" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[3].parent / "shared" / "mailgun" / "payloads"
 EVENT_FORMATS = (".webhook-json.", ".event-data.", ".legacy-form.")
 
 pytestmark = pytest.mark.skipif(not PAYLOADS.is_dir(), reason=f"payload corpus not found at {PAYLOADS}")

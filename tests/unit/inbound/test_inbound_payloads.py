@@ -17,7 +17,7 @@ from workers.inbound.parse import (
     parse_stored_message,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "mailgun" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[3].parent / "shared" / "mailgun" / "payloads"
 _PLACEHOLDER = re.compile(r"<file upload: ([^,]+), ([^ >]+)")
 
 

@@ -20,7 +20,7 @@ from workers.inbound.text import (
     spam_score,
 )
 
-INBOUND = Path(__file__).resolve().parents[2] / "workers" / "inbound"
+INBOUND = Path(__file__).resolve().parents[3] / "workers" / "inbound"
 # The parsers, pure by intent: the rest of the package stores, fetches and schedules.
 PURE = ("parse", "fields", "mime", "message", "rows", "text")
 

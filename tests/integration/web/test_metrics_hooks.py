@@ -23,7 +23,7 @@ from tests.integration.reconcile_support import (
     now,
     settings_for_fakes,
 )
-from tests.integration.test_observability import metric_value
+from tests.integration.web.test_observability import metric_value
 from workers.events.drain import drain_batch
 from workers.mailgun.client import MailgunClient, Pacing, Unavailable
 from workers.poll.reconcile import poll_all

@@ -28,7 +28,7 @@ from tests.integration.inbound_support import (
     sample_parts,
     set_pending,
 )
-from workers.inbound.parse import store as mail_store
+from workers.inbound import store as mail_store
 
 PARSED = "inbound-forward-parsed.route-form.anymail.json"
 WITH_FILES = "inbound-forward-parsed-attachments.route-form.anymail.json"

@@ -16,7 +16,16 @@ from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, exists, fun
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
-from app.api.params import Args, choice_arg, lower_arg, message_id_text, path_id, read_args, time_range
+from app.api.params import (
+    Args,
+    choice_arg,
+    lower_arg,
+    message_id_text,
+    path_id,
+    read_args,
+    text_param,
+    time_range,
+)
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.timeparse import format_time
@@ -56,7 +65,7 @@ def message_timeline(message_id: str) -> Response:
     args = read_args(request.args.items(multi=True), TIMELINE_PARAMS)
     scope = request_scope(args)
     conditions = [
-        events.c.message_id == message_id_text(message_id),
+        events.c.message_id == message_id_text(text_param(message_id, "message_id")),
         *_time_conditions(args),
         *scope.only(events.c.region),
     ]

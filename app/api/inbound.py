@@ -18,6 +18,7 @@ from urllib.parse import quote
 from flask import Response, jsonify, request
 from sqlalchemy import ColumnElement, RowMapping, Select, Table, bindparam, func, select, tuple_
 
+from app.api.bounds import MAX_INTEGER
 from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
 from app.api.params import Args, lower_arg, path_id, read_args, time_range
 from app.api.problems import ApiError, not_found
@@ -100,7 +101,7 @@ def get_inbound_raw(message_id: str) -> Response:
 
 def get_inbound_attachment(message_id: str, n: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
-    row_id, number = path_id(message_id, "inbound message"), path_id(n, "attachment")
+    row_id, number = path_id(message_id, "inbound message"), path_id(n, "attachment", MAX_INTEGER)
     query = select(attachments.c.filename, attachments.c.content_type, attachments.c.size,
                    attachments.c.content)  # fmt: skip
     if scope.region is not None:

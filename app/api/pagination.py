@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from app.api.bounds import is_bigint
 from app.api.problems import ApiError, bad_parameter
 
 DEFAULT_LIMIT = 50
@@ -33,6 +34,8 @@ def parse_limit(raw: str | None) -> int:
         return DEFAULT_LIMIT
     if not raw.isascii() or not raw.isdigit():
         raise bad_parameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    if len(raw.lstrip("0")) > len(str(MAX_LIMIT)):  # never int() a run of digits of any length
+        raise bad_parameter("limit", f"must be from 1 to {MAX_LIMIT}")
     limit = int(raw)
     if not 1 <= limit <= MAX_LIMIT:
         raise bad_parameter("limit", f"must be from 1 to {MAX_LIMIT}, got {limit}")
@@ -45,7 +48,8 @@ def encode_cursor(listing: str, key: Sequence[int]) -> str:
 
 
 def decode_cursor(listing: str, raw: str, size: int) -> list[int]:
-    """The key of `size` integers a cursor of this listing carries; 400 for anything else."""
+    """The key of `size` integers a cursor of this listing carries, each within the stores' 64-bit range;
+    400 for anything else (a forged 10**30 would otherwise reach the query and fail there)."""
     if len(raw) > _MAX_CURSOR_CHARS or not _BASE64URL.fullmatch(raw):
         raise _bad_cursor()
     try:
@@ -56,7 +60,7 @@ def decode_cursor(listing: str, raw: str, size: int) -> list[int]:
         raise _bad_cursor()
     key = decoded[1:]
     # bool is an int to Python; a cursor we wrote never holds one.
-    if not all(type(part) is int for part in key):
+    if not all(type(part) is int and is_bigint(part) for part in key):
         raise _bad_cursor()
     return key
 

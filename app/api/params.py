@@ -2,6 +2,8 @@
 
 Unknown and repeated parameters are refused: a misspelt filter that is silently ignored answers with
 everything, which reads as a correct answer. An empty value counts as absent, so `?domain=` is harmless.
+A NUL character is refused in every parameter, query or path: Postgres text cannot hold one (the query would
+fail there), and SQLite would answer where Postgres cannot, so both refuse it alike.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
+from app.api.bounds import MAX_BIGINT, MAX_ID_DIGITS
 from app.api.problems import bad_parameter, not_found
 from app.api.timeparse import TimeParseError, parse_time
 
@@ -22,7 +25,7 @@ def read_args(pairs: Iterable[tuple[str, str]], allowed: Collection[str]) -> Arg
             raise bad_parameter(name, f"is unknown here; known: {', '.join(sorted(allowed)) or 'none'}")
         if name in args:
             raise bad_parameter(name, "is given more than once")
-        args[name] = value
+        args[name] = text_param(value, name)
     return {name: value for name, value in args.items() if value.strip()}
 
 
@@ -64,11 +67,18 @@ def message_id_text(raw: str) -> str:
     return raw.strip().removeprefix("<").removesuffix(">").strip()
 
 
-_MAX_ROW_ID = 2**63 - 1
+def text_param(raw: str, name: str) -> str:
+    """A text parameter (a query value, an address or Message-Id in the path), refused with a NUL in it."""
+    if "\x00" in raw:
+        raise bad_parameter(name, "must not contain a NUL character")
+    return raw
 
 
-def path_id(raw: str, what: str) -> int:
-    """A row id from the path; anything that cannot be one names nothing, so 404 rather than a query error."""
-    if not raw.isascii() or not raw.isdigit() or int(raw) > _MAX_ROW_ID:
+def path_id(raw: str, what: str, maximum: int = MAX_BIGINT) -> int:
+    """A row id from the path; anything that cannot be one names nothing, so 404 rather than a query error.
+
+    `maximum` is the column's: row ids are 64-bit, attachment numbers 32-bit (app/api/bounds.py)."""
+    digits = raw.lstrip("0")
+    if not raw.isascii() or not raw.isdigit() or len(digits) > MAX_ID_DIGITS or int(raw) > maximum:
         raise not_found(what)
     return int(raw)

@@ -12,7 +12,7 @@ from flask import Response, jsonify, request
 from sqlalchemy import Select, func, select
 
 from app.api.events import ITEM_COLUMNS, event_item
-from app.api.params import read_args
+from app.api.params import read_args, text_param
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.suppressions import recipient_sync
@@ -24,7 +24,7 @@ events = Event.__table__
 def recipient_summary(address: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     # Addresses are stored lower-cased whole, so an exact match on the lowered input is case-insensitive.
-    address = address.strip().lower()
+    address = text_param(address, "address").strip().lower()
     with scope.engine.connect() as connection:
         rows = connection.execute(latest_per_type(address, scope)).mappings().all()
         sync = recipient_sync(connection, address, scope)

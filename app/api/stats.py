@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import ColumnElement, Connection, Select, func, literal, select
 
+from app.api.bounds import EARLIEST, LATEST
 from app.api.params import Args, choice_arg, lower_arg, read_args, time_range
 from app.api.problems import bad_parameter
 from app.api.scope import REGION, Scope, request_scope
@@ -41,6 +42,8 @@ class StatsRange:
         step, current, starts = STEPS[self.interval], self.start, []
         while current < self.end:
             starts.append(current)
+            if LATEST - current < step:  # the last bucket of year 9999: a next start is not a datetime
+                break
             current += step
         return starts
 
@@ -68,7 +71,8 @@ def stats_range(
     interval: str, since: datetime | None, until: datetime | None, *, now: datetime
 ) -> StatsRange:
     end = until or now
-    start = since or end - DEFAULT_SPANS[interval]
+    # Near year 1, the default span starts at the earliest time rather than before it (an overflow).
+    start = since or max(end, EARLIEST + DEFAULT_SPANS[interval]) - DEFAULT_SPANS[interval]
     if start > end:
         raise bad_parameter("since", "is after 'until' (which defaults to now)")
     if end - start > MAX_SPANS[interval]:

@@ -1,6 +1,9 @@
 """Times in and out of the API. Pure: no Flask, no database.
 
 In: RFC 3339 (with `Z` or an offset), RFC 2822 (with a zone) or epoch seconds. Out: RFC 3339 in UTC with `Z`.
+Every time parsed is an aware UTC datetime within Python's range, which both stores keep and compare
+(app/api/bounds.py): an instant that leaves the range once its offset is applied (9999-12-31 23:59 -23:59)
+is refused, never left to overflow later.
 
 A time without a zone is refused rather than guessed: "09:00" means a different instant to every caller.
 A `+` in a query string arrives as a space unless the client encoded it, so a space where an offset's sign
@@ -25,6 +28,9 @@ _RFC3339 = re.compile(
 _EPOCH = re.compile(r"\d{1,11}(?:\.\d{1,9})?", re.ASCII)
 _RFC2822_ZONE = re.compile(r"\s(?:[+-]\d{4}|UT|UTC|GMT|[ECMP][SD]T)$", re.IGNORECASE | re.ASCII)
 _RFC2822_UNSIGNED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2})?)\s+(\d{4})$", re.ASCII)
+# The year as written: the email module reads every year below 100 as two-digit, so "0001" would be 2001.
+_RFC2822_YEAR = re.compile(r"\b[A-Za-z]{3}\s+(\d+)\s", re.ASCII)
+_RFC2822_FIRST_YEAR = 1900  # RFC 5322 3.3: "any numeric year 1900 or later"
 
 
 class TimeParseError(ValueError):
@@ -79,8 +85,13 @@ def _parse_rfc2822(text: str) -> datetime | None:
         parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
+    written = _RFC2822_YEAR.search(text)
+    if written is not None and len(written[1]) >= 4 and int(written[1]) < _RFC2822_FIRST_YEAR:
+        raise TimeParseError(f"is an RFC 2822 date before {_RFC2822_FIRST_YEAR}; use RFC 3339 for those")
     # `-0000` (UTC, local zone unknown) comes back naive.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return _checked(lambda: parsed.astimezone(UTC))
 
 
 def _checked(build: Callable[[], datetime]) -> datetime:

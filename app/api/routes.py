@@ -9,7 +9,14 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
@@ -59,13 +66,24 @@ def api_error(exc: ApiError) -> Response:
 
 
 @bp.errorhandler(SQLAlchemyError)
-def store_unavailable(exc: SQLAlchemyError) -> Response:
+def store_failed(exc: SQLAlchemyError) -> Response:
     # The exception type and the endpoint only: a driver message can quote the statement and its parameters,
     # and the path can hold an address.
     log.error("api: database error %s in %s", type(exc).__name__, request.endpoint)
+    if not store_is_away(exc):
+        # A query the store refused (a value it cannot take, say) fails the same way on every retry: a 503
+        # with Retry-After would send clients into a loop and hide the bug.
+        return server_error(InternalServerError())
     return error_response(
         503, "store_unavailable", "storage is unavailable, retry later", {"Retry-After": RETRY_AFTER_SECONDS}
     )
+
+
+def store_is_away(exc: SQLAlchemyError) -> bool:
+    """Whether a database error says the store is down, busy or unreachable, so that a retry may succeed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
 
 
 @bp.app_errorhandler(404)

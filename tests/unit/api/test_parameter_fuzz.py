@@ -28,12 +28,13 @@ from app.api.timeparse import TimeParseError, format_time, parse_time
 FUZZ = settings(max_examples=400, deadline=None)
 NOW = datetime(2025, 3, 10, 15, 42, 7, tzinfo=UTC)
 
-# Numbers at and past every boundary that matters: 32 and 64 bits, int()'s 4300-digit limit, datetimes.
+# Numbers at and past every boundary that matters: 32 and 64 bits, and far beyond.
+edge_ints = st.sampled_from(
+    [0, -1, MAX_INTEGER, MAX_INTEGER + 1, MAX_BIGINT, MAX_BIGINT + 1, MIN_BIGINT - 1, 10**30]
+)
 huge_ints = st.one_of(
+    edge_ints,
     st.integers(),
-    st.sampled_from(
-        [0, -1, MAX_INTEGER, MAX_INTEGER + 1, MAX_BIGINT, MAX_BIGINT + 1, MIN_BIGINT - 1, 10**30]
-    ),
     st.integers(MIN_BIGINT - 10**6, MIN_BIGINT + 10**6),
     st.integers(MAX_BIGINT - 10**6, MAX_BIGINT + 10**6),
     st.integers(-(10**140), 10**140),
@@ -57,7 +58,24 @@ def _rfc2822(year: int, day: int, hour: int, minute: int, zone: str) -> str:
     return f"Fri, {day} Dec {year} {hour:02d}:{minute:02d}:59 {zone}"
 
 
+extreme_offsets = st.sampled_from(["-2359", "+2359", "-1200", "+0001", "-0001", "+0000", "-0000"])
+# The first and last instants of years 1 and 9999 with the largest offsets: past the range once in UTC.
+edge_times = st.one_of(
+    st.builds(
+        lambda hour, zone: f"Fri, 31 Dec 9999 {hour}:59:59 {zone}",
+        st.sampled_from(["00", "12", "23"]),
+        extreme_offsets,
+    ),
+    st.builds(
+        lambda year, zone: f"Mon, 1 Jan {year} 00:00:00 {zone}",
+        st.sampled_from(["0001", "1899", "1900", "01"]),
+        extreme_offsets,
+    ),
+    st.builds(lambda zone: f"9999-12-31T23:59:59.999999{zone[:3]}:{zone[3:]}", extreme_offsets),
+    st.builds(lambda zone: f"0001-01-01T00:00:00{zone[:3]}:{zone[3:]}", extreme_offsets),
+)
 near_times = st.one_of(
+    edge_times,
     st.builds(
         _rfc3339,
         years,

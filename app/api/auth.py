@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from app.api.problems import ApiError
 
 BASIC_USER = "api"
-CHALLENGE = 'Bearer realm="mailhook", Basic realm="mailhook"'
+# Bearer only: a Basic challenge makes browsers prompt for and then cache credentials, which they attach to
+# every later request here, cross-site forms included. Basic is still accepted when a client sends it.
+CHALLENGE = 'Bearer realm="mailhook"'
 
 
 def presented_token(authorization: str | None) -> str | None:

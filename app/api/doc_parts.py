@@ -70,3 +70,21 @@ def region_parameter(required: bool) -> Schema:
 def with_region(parameters: Sequence[Schema]) -> list[Schema]:
     """An operation's parameters with the shared `region` one, once."""
     return [*parameters, *([] if REGION_REF in parameters else [REGION_REF])]
+
+
+def state_change(operation: Schema) -> Schema:
+    """A POST's shared parts: an optional empty JSON body, the cross-site refusals (app/api/cross_site.py)."""
+    return {
+        **operation,
+        "requestBody": {
+            "required": False,
+            "description": "Nothing, or `{}` with `Content-Type: application/json`. A call without a JSON "
+            "body needs a Bearer token (a browser form can send neither), so Basic callers send the JSON.",
+            "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}},
+        },
+        "responses": {
+            **operation["responses"],
+            "403": {"$ref": "#/components/responses/ForeignOrigin"},
+            "415": {"$ref": "#/components/responses/JsonRequired"},
+        },
+    }

@@ -23,6 +23,7 @@ from app.api.doc_parts import (
     query_param,
     ref,
     region_parameter,
+    state_change,
     time_out,
     with_region,
 )
@@ -195,17 +196,19 @@ def _get(operation: str, summary: str, schema: str, parameters: list[Any], not_f
 
 
 def _replay() -> Schema:
-    return {
-        "operationId": "replayDeadLetter",
-        "summary": "Put a dead letter back to pending (error cleared) and wake the drain worker.",
-        "parameters": with_region([_path_param("id", "The inbox row's id.")]),
-        "responses": {
-            "200": json_body(ref("DeadLetter")),
-            **_errors(),
-            "404": {"$ref": "#/components/responses/NotFound"},
-            "409": {"$ref": "#/components/responses/Conflict"},
-        },
-    }
+    return state_change(
+        {
+            "operationId": "replayDeadLetter",
+            "summary": "Put a dead letter back to pending (error cleared) and wake the drain worker.",
+            "parameters": with_region([_path_param("id", "The inbox row's id.")]),
+            "responses": {
+                "200": json_body(ref("DeadLetter")),
+                **_errors(),
+                "404": {"$ref": "#/components/responses/NotFound"},
+                "409": {"$ref": "#/components/responses/Conflict"},
+            },
+        }
+    )
 
 
 def _download(operation: str, summary: str, media_type: str, parameters: list[Any]) -> Schema:
@@ -240,7 +243,12 @@ def _errors() -> dict[str, Any]:
 def _security_schemes() -> dict[str, Any]:
     return {
         "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."},
-        "basic": {"type": "http", "scheme": "basic", "description": "User `api`, the API token as password."},
+        "basic": {
+            "type": "http",
+            "scheme": "basic",
+            "description": "User `api`, the API token as password. Never offered in a 401 challenge; "
+            "state-changing calls with it send `Content-Type: application/json`.",
+        },
     }
 
 
@@ -447,7 +455,11 @@ def _responses() -> dict[str, Any]:
     described = {
         "BadRequest": "A bad, unknown or repeated parameter, or no `region` while each region's data is "
         "kept in its own database.",
-        "Unauthorized": "No valid API token.",
+        "Unauthorized": "No valid API token. The challenge is `WWW-Authenticate: Bearer` only, so browsers "
+        "never prompt for (and cache) Basic credentials; Basic is still accepted when sent.",
+        "ForeignOrigin": "A state-changing call whose Origin (or Sec-Fetch-Site) is not this service's own.",
+        "JsonRequired": "A state-changing call with a body a browser form could send (urlencoded, multipart, "
+        "text/plain), or with no body and no Bearer token.",
         "NotFound": "No such resource.",
         "Conflict": "The resource is not in a state that allows this.",
         "ServerError": "The store is unavailable (503) or another server error.",

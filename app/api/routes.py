@@ -6,6 +6,7 @@ every failure answers `{"error": {"code", "message"}}`, including routing 404/40
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, Response, request
@@ -21,6 +22,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
 from app.api.auth import CHALLENGE, check_authorization
+from app.api.cross_site import SAFE_METHODS, cross_site_refusal
 from app.api.problems import ApiError
 from app.core.errors import error_response
 from app.web.services import services
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 RETRY_AFTER_SECONDS = "10"
+MAX_BODY_BYTES = 1024
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
@@ -56,7 +59,34 @@ bp.add_url_rule("/openapi.json", view_func=openapi.openapi_document, methods=["G
 
 @bp.before_request
 def authenticate() -> None:
-    check_authorization(request.headers.get("Authorization"), services().settings.api_tokens)
+    authorization = request.headers.get("Authorization")
+    check_authorization(authorization, services().settings.api_tokens)
+    refused = cross_site_refusal(
+        method=request.method,
+        own_origin=request.host_url,
+        origin=request.headers.get("Origin"),
+        fetch_site=request.headers.get("Sec-Fetch-Site"),
+        content_type=request.headers.get("Content-Type"),
+        bearer=(authorization or "").strip().lower().startswith("bearer "),
+    )
+    if refused is not None:
+        raise refused
+    if request.method not in SAFE_METHODS:
+        empty_json_body(request.stream.read(MAX_BODY_BYTES + 1))
+
+
+def empty_json_body(body: bytes) -> None:
+    """The POSTs take no fields: a body, when sent, is `{}` (any other JSON is refused, not ignored)."""
+    if not body.strip():
+        return
+    try:
+        document = json.loads(body) if len(body) <= MAX_BODY_BYTES else None
+    except ValueError:
+        document = None
+    if document != {}:
+        raise ApiError(
+            400, "bad_body", "the body must be the empty JSON object {}: this call takes no fields"
+        )
 
 
 @bp.errorhandler(ApiError)
@@ -93,7 +123,7 @@ def routing_error(exc: HTTPException) -> Response | HTTPException:
     if not request.path.startswith(PREFIX + "/"):
         return exc
     try:
-        authenticate()
+        check_authorization(request.headers.get("Authorization"), services().settings.api_tokens)
     except ApiError as refused:
         return api_error(refused)
     if isinstance(exc, MethodNotAllowed):

@@ -17,6 +17,7 @@ from app.api.doc_parts import (
     page,
     query_param,
     ref,
+    state_change,
     time_out,
     with_region,
 )
@@ -55,28 +56,30 @@ def paths() -> dict[str, Any]:
             )
         },
         "/sync-actions/{id}/retry": {
-            "post": {
-                "operationId": "retrySyncAction",
-                "summary": "Put a failed or dead action back to pending, attempts reset, due now; the "
-                "region's next push sends it.",
-                "parameters": with_region(
-                    [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "description": "The action's id.",
-                            "schema": {"type": "string"},
-                        }
-                    ]
-                ),
-                "responses": {
-                    "200": json_body(ref("SyncAction")),
-                    **_errors(),
-                    "404": {"$ref": "#/components/responses/NotFound"},
-                    "409": {"$ref": "#/components/responses/Conflict"},
-                },
-            }
+            "post": state_change(
+                {
+                    "operationId": "retrySyncAction",
+                    "summary": "Put a failed or dead action back to pending, attempts reset, due now; the "
+                    "region's next push sends it.",
+                    "parameters": with_region(
+                        [
+                            {
+                                "name": "id",
+                                "in": "path",
+                                "required": True,
+                                "description": "The action's id.",
+                                "schema": {"type": "string"},
+                            }
+                        ]
+                    ),
+                    "responses": {
+                        "200": json_body(ref("SyncAction")),
+                        **_errors(),
+                        "404": {"$ref": "#/components/responses/NotFound"},
+                        "409": {"$ref": "#/components/responses/Conflict"},
+                    },
+                }
+            )
         },
     }
 

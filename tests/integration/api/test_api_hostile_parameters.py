@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from app.web.factory import create_app
 from app.api.bounds import EARLIEST, LATEST, MAX_BIGINT
+from app.web.factory import create_app
 from tests.integration.conftest import BEARER, Api, add_event, add_inbox_row
 from tests.unit.api.test_parameter_fuzz import edge_ints, huge_ints, json_parts, near_times
 

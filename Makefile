@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Benchmarks need Postgres, Redis and Debian's wrk (installed here when missing and run as root).
 bench: $(STAMP)

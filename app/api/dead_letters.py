@@ -19,8 +19,8 @@ from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limi
 from app.api.params import path_id, read_args
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
-from app.api.timeparse import format_time
 from app.core.models.inbox import InboxRow
+from app.core.timeparse import format_time
 from app.web.services import services
 
 inbox = InboxRow.__table__

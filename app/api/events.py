@@ -28,9 +28,9 @@ from app.api.params import (
 )
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
-from app.api.timeparse import format_time
 from app.core.models.base import BigId, UTCDateTime
 from app.core.models.events import TYPES, Event
+from app.core.timeparse import format_time
 
 events = Event.__table__
 # The raw payload is for the single-event view only; inbox_id is plumbing, not part of an event.

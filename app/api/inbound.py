@@ -23,9 +23,9 @@ from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, 
 from app.api.params import Args, lower_arg, path_id, read_args, time_range
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, Scope, request_scope
-from app.api.timeparse import format_time
 from app.core.models.base import BigId, UTCDateTime
 from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
+from app.core.timeparse import format_time
 
 messages = cast(Table, InboundMessageRow.__table__)
 attachments = cast(Table, InboundAttachmentRow.__table__)

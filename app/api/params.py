@@ -13,7 +13,7 @@ from datetime import datetime
 
 from app.api.bounds import MAX_BIGINT, MAX_ID_DIGITS
 from app.api.problems import bad_parameter, not_found
-from app.api.timeparse import TimeParseError, parse_time
+from app.core.timeparse import TimeParseError, parse_time
 
 Args = Mapping[str, str]
 

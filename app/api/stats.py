@@ -19,8 +19,8 @@ from app.api.bounds import EARLIEST, LATEST
 from app.api.params import Args, choice_arg, lower_arg, read_args, time_range
 from app.api.problems import bad_parameter
 from app.api.scope import REGION, Scope, request_scope
-from app.api.timeparse import format_time
 from app.core.models.events import Event
+from app.core.timeparse import format_time
 
 events = Event.__table__
 PARAMS = ("domain", REGION, "since", "until", "interval")

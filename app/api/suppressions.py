@@ -15,8 +15,8 @@ from sqlalchemy import Connection, RowMapping, select
 from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
 from app.api.params import Args, choice_arg, lower_arg, read_args
 from app.api.scope import REGION, Scope, request_scope
-from app.api.timeparse import format_time
 from app.core.models.sync import SUPPRESSION_KINDS, SUPPRESSION_STATES, ListMember, Suppression
+from app.core.timeparse import format_time
 
 suppressions = Suppression.__table__
 members = ListMember.__table__

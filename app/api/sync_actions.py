@@ -16,8 +16,8 @@ from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limi
 from app.api.params import choice_arg, path_id, read_args
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
-from app.api.timeparse import format_time
 from app.core.models.sync import ACTION_STATUSES, SUPPRESSION_KINDS, Suppression, SyncAction
+from app.core.timeparse import format_time
 
 actions = cast(Table, SyncAction.__table__)
 suppressions = cast(Table, Suppression.__table__)

@@ -42,7 +42,7 @@ def chosen_domains(settings: Settings, requested: Sequence[str]) -> list[str]:
 
 def parse_moment(raw: str, now: datetime | None = None) -> datetime:
     """`6h`, `30m`, `2d` (that long ago), or RFC 3339, RFC 2822 or epoch seconds."""
-    from app.api.timeparse import TimeParseError, parse_time
+    from app.core.timeparse import TimeParseError, parse_time
 
     ago = _AGO.fullmatch(raw.strip().lower())
     if ago:

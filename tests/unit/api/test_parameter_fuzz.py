@@ -23,7 +23,7 @@ from app.api.pagination import (
 from app.api.params import path_id, read_args, time_range
 from app.api.problems import ApiError
 from app.api.stats import STEPS, stats_range
-from app.api.timeparse import TimeParseError, format_time, parse_time
+from app.core.timeparse import TimeParseError, format_time, parse_time
 
 FUZZ = settings(max_examples=400, deadline=None)
 NOW = datetime(2025, 3, 10, 15, 42, 7, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.api.timeparse import TimeParseError, format_time, parse_time
+from app.core.timeparse import TimeParseError, format_time, parse_time
 
 NOON = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -80,6 +80,8 @@ def _matches(event: dict[str, Any], filters: dict[str, str]) -> bool:
 def _page(state: RegionState, domain: str, token: dict[str, Any]) -> list[tuple[list[float], dict[str, Any]]]:
     lo, hi, asc = token["lo"], token["hi"], token["asc"]
     with state.lock:
+        if hi is not None:
+            hi += state.events_end_slack
         rows = [
             ([key[0], key[1]], event)
             for key, event in state.events.get(domain.lower(), [])

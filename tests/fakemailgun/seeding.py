@@ -79,6 +79,11 @@ class SeedingMixin:
         """Events API items (event-data objects); each needs a ``timestamp`` (epoch seconds)."""
         self.state.add_events(domain, list(items))
 
+    def answer_past_event_end(self, seconds: float) -> None:
+        """From now on the Events API also returns events up to `seconds` after a query's `end`, as a
+        server that does not honour `end` to the second (or whose clock runs ahead) would."""
+        self.state.events_end_slack = seconds
+
     def add_webhook(self, domain: str, kind: str, urls: Iterable[str]) -> None:
         if kind not in WEBHOOK_KINDS:
             raise ValueError(f"unknown webhook kind {kind!r}")

@@ -66,6 +66,8 @@ class RegionState:
     # domain -> [((timestamp, seq), event)], kept sorted by (timestamp, seq)
     events: dict[str, list[tuple[tuple[float, int], dict[str, Any]]]] = field(default_factory=dict)
     messages: dict[tuple[str, str], StoredMessage] = field(default_factory=dict)
+    # Seconds past a query's `end` the Events API still answers with (0: `end` honoured to the second).
+    events_end_slack: float = 0.0
     domain_ids: dict[str, str] = field(default_factory=dict)
     created_at: str = field(default_factory=rfc2822)
     # One lock for all of it: handlers are short and tests are not about throughput.
@@ -87,6 +89,7 @@ class RegionState:
             self.routes.clear()
             self.events.clear()
             self.messages.clear()
+            self.events_end_slack = 0.0
 
     def has_domain(self, domain: str) -> bool:
         return domain.lower() in (d.lower() for d in self.domains)

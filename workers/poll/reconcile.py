@@ -127,13 +127,14 @@ def _read_pages(reader: Reader, domain: str, window: Window, report: PollReport)
             report.outcome = "partial"  # the time budget is spent; the next run goes on from the cursor
             return
         page = reader.client.event_page(reader.client.region, domain, url)
-        verdict = judge_page(page.items, reader.now, reader.lag)
-        if verdict is not Verdict.USE:
-            report.outcome = "caught_up" if verdict is Verdict.END else "waiting"
-            if verdict is Verdict.END:  # nothing older than the trust horizon can still appear
+        judged = judge_page(page.items, reader.now, reader.lag)
+        if judged.trusted:
+            _store_page(reader, domain, judged.trusted, report)
+        if judged.verdict is not Verdict.USE:
+            report.outcome = "caught_up" if judged.verdict is Verdict.END else "waiting"
+            if judged.verdict is Verdict.END:  # nothing older than the trust horizon can still appear
                 report.trusted_until = advance(report.trusted_until, window.end)
             return
-        _store_page(reader, domain, page.items, report)
         if not page.next_url or page.next_url == url:
             report.outcome = "partial"
             return

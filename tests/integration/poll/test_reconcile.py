@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from app.core.db import make_engine
@@ -84,6 +85,27 @@ def test_the_trust_lag_is_respected(engine: Engine, db_url: str, fakes: Fakes, t
     later = by_domain(poll_all(engine, settings, now=start + LAG + timedelta(minutes=1)))[US]
     assert later.new == 1
     assert set(stored(engine)) == {old["id"], fresh["id"]}
+
+
+def test_a_page_holding_events_past_the_horizon_stores_the_trusted_ones(
+    engine: Engine, db_url: str, fakes: Fakes, tmp_path: Path
+) -> None:
+    settings = settings_for_fakes(db_url, fakes, tmp_path)
+    start = now()
+    fakes.us.answer_past_event_end(3600)  # `end` is not honoured: fresh events come back with old ones
+    old = [event_item(start - LAG - timedelta(minutes=m)) for m in (50, 20)]
+    fresh = event_item(start - timedelta(minutes=5))
+    fakes.us.add_events(US, [*old, fresh])
+
+    first = by_domain(poll_all(engine, settings, now=start))[US]
+
+    assert set(stored(engine)) == {item["id"] for item in old}
+    assert (first.outcome, first.pages, first.seen, first.new) == ("waiting", 1, 2, 2)
+    assert cursor(engine, US).trusted_until.timestamp() == pytest.approx(old[1]["timestamp"], abs=1e-3)
+    later = by_domain(poll_all(engine, settings, now=start + LAG))[US]
+    assert later.new == 1
+    assert set(stored(engine)) == {fresh["id"], *(item["id"] for item in old)}
+    fakes.check()
 
 
 def test_the_cursor_resumes_after_a_restart(db_url: str, fakes: Fakes, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from workers.poll.polling import (
+    Judgement,
     Verdict,
     Window,
     advance,
@@ -58,24 +59,49 @@ def test_a_backfill_is_capped_at_the_horizon_and_says_so() -> None:
 
 
 def test_an_empty_page_ends_the_window() -> None:
-    assert judge_page([], NOW, LAG) is Verdict.END
+    assert judge_page([], NOW, LAG) == Judgement(Verdict.END, [])
 
 
-def test_a_page_whose_newest_event_is_old_enough_is_used() -> None:
-    assert judge_page([{"timestamp": at(90)}, {"timestamp": at(31)}], NOW, LAG) is Verdict.USE
+def test_a_page_whose_newest_event_is_old_enough_is_used_whole() -> None:
+    items = [{"timestamp": at(90)}, {"timestamp": at(31)}]
+    assert judge_page(items, NOW, LAG) == Judgement(Verdict.USE, items)
 
 
-def test_a_page_with_a_fresh_event_anywhere_is_not_used() -> None:
-    # Not only the last item: a page out of order must not slip through.
-    assert judge_page([{"timestamp": at(5)}, {"timestamp": at(90)}], NOW, LAG) is Verdict.WAIT
-    assert judge_page([{"timestamp": at(29)}], NOW, LAG) is Verdict.WAIT
+def test_a_page_reaching_past_the_horizon_keeps_its_trusted_items_and_stops() -> None:
+    # Not only the last item: a page out of order must not slip a fresh event through.
+    old, fresh, older = {"timestamp": at(40)}, {"timestamp": at(5)}, {"timestamp": at(90)}
+    assert judge_page([old, fresh, older], NOW, LAG) == Judgement(Verdict.WAIT, [old, older])
+    assert judge_page([{"timestamp": at(29)}], NOW, LAG) == Judgement(Verdict.WAIT, [])
+
+
+def test_the_horizon_second_itself_is_trusted_and_a_microsecond_later_is_not() -> None:
+    horizon = trust_horizon(NOW, LAG).timestamp()
+    at_horizon, after = {"timestamp": horizon}, {"timestamp": horizon + 0.000_001}
+    assert judge_page([at_horizon, after], NOW, LAG) == Judgement(Verdict.WAIT, [at_horizon])
+
+
+def test_the_cursor_of_a_cut_page_is_its_newest_trusted_event() -> None:
+    items = [{"timestamp": at(50)}, {"timestamp": at(45)}, {"timestamp": at(2)}]
+    judged = judge_page(items, NOW, LAG)
+    assert newest_time(judged.trusted) == datetime.fromtimestamp(at(45), UTC)
 
 
 def test_unreadable_timestamps_do_not_block_a_page() -> None:
     items = [{"timestamp": "soon"}, "not an object", {"timestamp": at(60)}]
-    assert judge_page(items, NOW, LAG) is Verdict.USE
+    assert judge_page(items, NOW, LAG) == Judgement(Verdict.USE, items)
     assert newest_time(items) == datetime.fromtimestamp(at(60), UTC)
     assert newest_time([{"timestamp": None}]) is None
+    # Kept with the trusted items of a cut page too: the normalizer turns them into dead letters at once.
+    assert judge_page([{"timestamp": at(2)}, "broken"], NOW, LAG).trusted == ["broken"]
+
+
+def test_a_source_with_its_own_time_field_gets_the_same_rule() -> None:
+    def stamped(item: object) -> datetime | None:
+        return item["at"] if isinstance(item, dict) else None
+
+    old, fresh = {"at": NOW - timedelta(hours=1)}, {"at": NOW - timedelta(minutes=1)}
+    assert judge_page([old, fresh], NOW, LAG, stamped) == Judgement(Verdict.WAIT, [old])
+    assert newest_time([old, fresh], stamped) == fresh["at"]
 
 
 def test_millisecond_timestamps_are_read_as_the_normalizer_reads_them() -> None:

@@ -9,6 +9,7 @@ import json
 import secrets
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,15 +29,27 @@ def signed_body(document: dict, key: str) -> tuple[bytes, str]:
     """The body and content type of a freshly signed delivery built from a sample file."""
     signature = fresh_signature(key)
     if "fields" in document:  # legacy form sample: {"fields": {name: value or [values]}}
-        pairs = [
-            (n, v)
-            for n, vs in document["fields"].items()
-            for v in (vs if isinstance(vs, list) else [vs])
-            if n not in signature
-        ]
-        return urlencode(pairs + list(signature.items())).encode(), "application/x-www-form-urlencoded"
+        form = urlencode(resigned_form_pairs(document["fields"], signature))
+        return form.encode(), "application/x-www-form-urlencoded"
     body = document if "event-data" in document else {"event-data": document}
     return json.dumps({**body, "signature": signature}).encode(), "application/json"
+
+
+def resigned_form_pairs(fields: Mapping[str, object], signature: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A legacy sample's fields in their order with Mailgun's own signature fields replaced by `signature`.
+
+    Legacy posts merge user variables into the top-level fields, and a variable named `signature`,
+    `timestamp` or `token` is posted before Mailgun's own value of that name (FACTS.md section 1): of each
+    of those names only the last value is Mailgun's and goes; the user's stay where they were. The fresh
+    fields come last, as Mailgun sends them, so the intake and the normalizer pick them as Mailgun's.
+    """
+    pairs: list[tuple[str, str]] = []
+    for name, value in fields.items():
+        values = value if isinstance(value, list) else [value]
+        if name in signature:
+            values = values[:-1]
+        pairs += [(name, str(v)) for v in values]
+    return pairs + list(signature.items())
 
 
 @click.command()

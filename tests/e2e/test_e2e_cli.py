@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import PAYLOADS, REPO, TEST_KEY
-from tests.e2e.conftest import free_port, wait_until_ready
+from tests.e2e.conftest import API_TOKEN, Service, free_port, wait_until_ready
+from tests.unit.cli.test_sign import COLLISIONS, CONSTRUCTED
+
+SIGNED = ("timestamp", "token", "signature")
 
 pytestmark = pytest.mark.e2e
 MAILHOOK = str(Path(sys.executable).with_name("mailhook"))
@@ -105,6 +110,57 @@ def test_mailhook_run_serves_the_embedded_default(tmp_path: Path) -> None:
     assert process.returncode == 0
 
 
+def test_re_signed_legacy_samples_keep_their_user_variables_through_the_running_service(
+    service: Service, tmp_path: Path
+) -> None:
+    constructed = tmp_path / "constructed.legacy-form.json"
+    constructed.write_text(json.dumps(CONSTRUCTED))
+    samples = {
+        "actual-recipient@example.com": PAYLOADS / COLLISIONS,
+        "legacy-vars@example.com": constructed,
+    }
+    for path in samples.values():
+        body = subprocess.run(
+            [MAILHOOK, "sign", "--key", TEST_KEY, str(path)],
+            cwd=tmp_path, env=clean_env(), capture_output=True, check=True, timeout=30,
+        ).stdout  # fmt: skip
+        answer = httpx.post(
+            f"{service.base_url}/webhooks/mailgun",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+    found = {recipient: _event_of(service, recipient) for recipient in samples}
+    collisions = found["actual-recipient@example.com"]["user_variables"]
+    assert {name: collisions.get(name) for name in SIGNED} == {
+        "timestamp": "metadata-timestamp",
+        "token": "metadata-token",
+        "signature": "metadata-signature",
+    }
+    assert found["legacy-vars@example.com"]["user_variables"] == {
+        "signature": "sender's own signature",
+        "token": ["first user token", "second user token"],
+        "timestamp": "not a time at all",
+        "order-id": "A-1001",
+    }
+
+
+def _event_of(service: Service, recipient: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        items = httpx.get(
+            f"{service.base_url}/api/v1/events",
+            params={"recipient": recipient},
+            headers={"Authorization": f"Bearer {API_TOKEN}"},
+            timeout=10,
+        ).json()["items"]
+        if items:
+            return dict(items[0])
+        time.sleep(0.3)
+    raise AssertionError(f"no event for {recipient}: {service.logs()[-3000:]}")
+
+
 def _wait_for_done(path: Path, timeout: float = 30.0) -> bool:
     import sqlite3
 
@@ -120,8 +176,6 @@ def _wait_for_done(path: Path, timeout: float = 30.0) -> bool:
 
 
 def test_sign_makes_a_delivery_that_verifies(tmp_path: Path) -> None:
-    import json
-
     from app.core.signing import SignedParts, check_signature
 
     out = subprocess.run(

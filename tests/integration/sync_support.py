@@ -24,7 +24,8 @@ from tests.conftest import sign
 from tests.fakemailgun import Call, FakeMailgun
 from workers.events.drain import drain_until_empty
 from workers.mailgun.client import MailgunClient
-from workers.sync.list_mirror import refresh_region_lists
+from workers.sync.list_mirror import Refreshed, refresh_region_lists
+from workers.sync.policy import Rules
 from workers.sync.push import PushResult, push_region
 
 KEY = "key-sync-integration-secret"
@@ -93,9 +94,10 @@ class World:
         with MailgunClient.for_region(self.settings, region) as client:
             return push_region(self.engine, self.settings, region, client)
 
-    def refresh(self, region: str) -> int:
+    def refresh(self, region: str) -> Refreshed:
+        rules = Rules.from_settings(self.settings.sync)
         with MailgunClient.for_region(self.settings, region) as client:
-            return refresh_region_lists(self.engine, region, client)
+            return refresh_region_lists(self.engine, region, client, rules)
 
     def push_until_settled(self, region: str, timeout: float = 10.0) -> None:
         """Push until no row of the region is pending, waiting out retry times and pauses."""

@@ -71,7 +71,7 @@ def plan_effects(connection: Connection, inserted_events: Sequence[Any], setting
         planned = plan_actions(event, domains[event.region], member_of, rules)
         if is_echo(event):
             planned = [a for a in planned if (a.region, a.domain, a.address, a.kind) not in known]
-        actions += [_action_row(action, event.id, now) for action in planned]
+        actions += [action_row(action, event.id, now) for action in planned]
         seen += _suppression_rows(event, planned, domains[event.region], rules, now)
     if actions:
         connection.execute(insert_ignoring_conflicts(SyncAction.__table__, connection), actions)
@@ -83,7 +83,7 @@ def _addresses(events: Iterable[StoredEvent]) -> set[tuple[str, str]]:
     return {(event.region, event.recipient or "") for event in events}
 
 
-def _action_row(action: PlannedAction, event_id: int, now: datetime) -> dict[str, Any]:
+def action_row(action: PlannedAction, event_id: int | None, now: datetime) -> dict[str, Any]:
     return {
         "idempotency_key": action.idempotency_key,
         "region": action.region,

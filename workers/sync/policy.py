@@ -16,6 +16,9 @@ configured domain of its region causes nothing, because its region is then only 
 A `suppress-*` drop (Mailgun refusing to send to an address already suppressed on D) is an echo of an earlier
 suppression, quite possibly our own copy: `is_echo` lets the caller skip the targets it already knows, so
 every send to a suppressed address does not start the copies over.
+
+The lists an address is on are only known from the mirror, which may be stale or empty when the event comes:
+`plan_convergence` gives, at each refresh, the list unsubscribes that bounces and complaints still owe.
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ ORIGIN_KINDS: Mapping[str, str] = {
 }
 
 
+# The events whose list effect every mirror refresh converges to, by the suppression kind they leave.
+CONVERGING_KINDS: Mapping[str, str] = {"bounce": "bounced", "complaint": "complained"}
+CONVERGING_TYPES = frozenset(CONVERGING_KINDS.values())
+
+
 def acts_on(event: EventFacts, region_domains: Collection[str], rules: Rules) -> bool:
     """Whether the rules can do anything with this event (cheap: no list lookup needed to answer)."""
     return bool(event.recipient) and _own_domain(event, region_domains) and rules.covers(event.type)
@@ -119,13 +127,42 @@ def plan_actions(
         return []
     others = sorted(d for d in {d.lower() for d in region_domains} if d != (event.domain or "").lower())
     if event.type == "bounced":
-        return _on_domains(event, others, "bounce", _bounce(event)) + _off_lists(event, member_of, rules)
+        return _on_domains(event, others, "bounce", _bounce(event)) + list_unsubscribes(
+            event, member_of, rules
+        )
     if event.type == "complained":
-        return _on_domains(event, others, "complaint", _dated(event)) + _off_lists(event, member_of, rules)
+        return _on_domains(event, others, "complaint", _dated(event)) + list_unsubscribes(
+            event, member_of, rules
+        )
     list_address = _list_of(event)
     if list_address is not None:
-        return _off_lists(event, [list_address], rules)
+        return list_unsubscribes(event, [list_address], rules)
     return _on_domains(event, others, "unsubscribe", {"tags": list(event.tags) or ["*"], **_dated(event)})
+
+
+def plan_convergence(
+    causes: Mapping[str, EventFacts],
+    subscribed: Mapping[str, Collection[str]],
+    handled: Collection[tuple[str, str]],
+    rules: Rules,
+) -> list[PlannedAction]:
+    """The list unsubscribes a mirror refresh finds still owed, whatever the mirror held when the events came.
+
+    `subscribed`: address -> the lists of the region the fresh mirror shows it subscribed on. `causes`:
+    address -> the bounce or complaint the suppressions table holds for it (its source event). `handled`:
+    the (address, list) pairs that event already had an unsubscribe queued for. Each action is keyed as the
+    event's own would be, so a refresh never adds a second one for the same list: a member added after the
+    event, or a list created after it, is unsubscribed once, and an address re-subscribed afterwards is left
+    alone. Unsubscribe events have no part here: their rule acts on the event alone.
+    """
+    planned: list[PlannedAction] = []
+    for address in sorted(subscribed):
+        cause = causes.get(address)
+        if cause is None or cause.type not in CONVERGING_TYPES or not rules.covers(cause.type):
+            continue
+        owed = [name for name in {n.lower() for n in subscribed[address]} if (address, name) not in handled]
+        planned += list_unsubscribes(cause, owed, rules)
+    return planned
 
 
 def idempotency_key(event: EventFacts, kind: str, target: str) -> str:
@@ -169,7 +206,8 @@ def _on_domains(
     ]
 
 
-def _off_lists(event: EventFacts, lists: Collection[str], rules: Rules) -> list[PlannedAction]:
+def list_unsubscribes(event: EventFacts, lists: Collection[str], rules: Rules) -> list[PlannedAction]:
+    """`subscribed=no` for the event's recipient on each of `lists`, keyed by the event and the list."""
     if not rules.lists:
         return []
     address = event.recipient or ""

@@ -3,14 +3,16 @@
 Thin shells: they build the region's client from the settings and hand over to workers.sync.push and
 workers.sync.list_mirror, on the database that keeps the region's data (app/core/stores.py): its outbox,
 pause, list mirror and lease. A region with no configured domain, or no API key, has nothing to sync: the task
-ends.
+ends. Beat sends each region's first refresh as it starts.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from celery.signals import beat_init
 
 from app.core.db import region_engine
 from app.core.regions import REGIONS
@@ -18,7 +20,8 @@ from app.core.settings import Settings
 from app.core.task_names import PUSH_SYNC, QUEUE_DEFAULT, REFRESH_LISTS
 from workers.mailgun.client import MailgunClient, MailgunError
 from workers.ops.leases import run_alone
-from workers.sync.list_mirror import refresh_region_lists
+from workers.sync.list_mirror import Refreshed, refresh_region_lists
+from workers.sync.policy import Rules
 from workers.sync.push import push_region
 
 log = logging.getLogger(__name__)
@@ -53,14 +56,37 @@ def refresh_lists(self, region: str) -> int:
     settings: Settings = self.app.conf.mailhook_settings
     if not syncs(settings, region):
         return 0
-    engine = region_engine(settings, region)
     try:
-        # Under a lease per region: two refreshes at once would page every list twice and race on the mirror.
-        with MailgunClient.for_region(settings, region) as client:
-            mirrored = run_alone(
-                engine, f"{REFRESH_LISTS}:{region}", lambda: refresh_region_lists(engine, region, client)
-            )
-        return mirrored or 0
+        refreshed = refresh_alone(settings, region)
     except MailgunError as exc:  # the next scheduled refresh tries again; the old mirror stays meanwhile
         log.warning("refresh_lists %s: %s", region, exc)
         return 0
+    if refreshed is not None and refreshed.queued:  # owed unsubscribes go out now, not at the next beat
+        self.app.send_task(PUSH_SYNC, args=[region], queue=QUEUE_DEFAULT)
+    return refreshed.lists if refreshed is not None else 0
+
+
+def refresh_alone(settings: Settings, region: str) -> Refreshed | None:
+    """Refresh the region's mirror and converge, in the region's database; None while another run does.
+
+    Under a lease per region: two refreshes at once would page every list twice and race on the mirror.
+    """
+    engine = region_engine(settings, region)
+    rules = Rules.from_settings(settings.sync)
+    with MailgunClient.for_region(settings, region) as client:
+        return run_alone(
+            engine, f"{REFRESH_LISTS}:{region}", lambda: refresh_region_lists(engine, region, client, rules)
+        )
+
+
+@beat_init.connect
+def _refresh_lists_at_start(sender: Any = None, **_: Any) -> None:
+    """Beat's first run refreshes every syncing region's mirror at once: a mirror left empty until the first
+    scheduled refresh (15 minutes by default) would let the drain plan no list change meanwhile."""
+    app = getattr(sender, "app", None)
+    settings = getattr(getattr(app, "conf", None), "mailhook_settings", None)
+    if app is None or not isinstance(settings, Settings):
+        return
+    for region in REGIONS:
+        if syncs(settings, region):
+            app.send_task(REFRESH_LISTS, args=[region], queue=QUEUE_DEFAULT)

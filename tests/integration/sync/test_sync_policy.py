@@ -17,8 +17,8 @@ def seed_lists(world: World) -> None:
     world.us.add_member("news@example.com", BOB)
     world.us.add_list("empty@example.com")
     world.eu.add_member("team@example.eu", BOB)
-    assert world.refresh("us") == 3
-    assert world.refresh("eu") == 1
+    assert world.refresh("us").lists == 3
+    assert world.refresh("eu").lists == 1
 
 
 def test_a_hard_bounce_is_copied_to_the_other_domains_and_unsubscribed_from_the_lists(world: World) -> None:

@@ -75,3 +75,18 @@ def test_the_tasks_do_nothing_without_a_key_or_for_an_unknown_region(world: Worl
     assert celery_for(world.settings).tasks[PUSH_SYNC].apply(args=["asia"]).get() == 0
     assert world.us.calls == []
     assert {a.status for a in world.actions()} == {"pending"}
+
+
+def test_beat_sends_each_syncing_regions_first_refresh_as_it_starts(world: World) -> None:
+    from celery.signals import beat_init
+
+    sent: list[tuple[str, list[str]]] = []
+    celery = celery_for(world.settings)
+    celery.send_task = lambda name, args=None, **_: sent.append((name, list(args or [])))  # type: ignore[method-assign]
+    beat_init.send(sender=type("BeatService", (), {"app": celery})())
+    assert sorted(sent) == [(REFRESH_LISTS, ["eu"]), (REFRESH_LISTS, ["us"])]
+    sent.clear()
+    keyless = celery_for(replace(world.settings, api_key=None))
+    keyless.send_task = lambda name, args=None, **_: sent.append((name, list(args or [])))  # type: ignore[method-assign]
+    beat_init.send(sender=type("BeatService", (), {"app": keyless})())
+    assert sent == []

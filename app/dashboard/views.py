@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
 from app.api.auth import presented_token, token_is_valid
+from app.dashboard import csrf
 from app.dashboard.chart import bar_chart, legend
 from app.dashboard.data import read_dashboard
 from app.dashboard.session import COOKIE, cookie_is_valid, cookie_value
@@ -25,6 +26,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+csrf.init_csrf(bp)
 
 
 @bp.get("")
@@ -46,6 +48,7 @@ def login() -> Response:
     token = request.form.get("token", "")
     if not token_is_valid(token, services().settings.api_tokens):
         return _secured(make_response(render_template("dashboard_login.html", failed=True), 401))
+    csrf.renew()
     response = make_response(redirect(url_for("dashboard.show")))
     response.set_cookie(
         COOKIE,
@@ -61,6 +64,7 @@ def login() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    csrf.renew()
     response = make_response(redirect(url_for("dashboard.login_form")))
     response.delete_cookie(COOKIE, path="/dashboard")
     return _secured(response)

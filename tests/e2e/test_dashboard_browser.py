@@ -120,6 +120,16 @@ def test_dashboard_shows_the_service_state_after_signing_in(service: Service, br
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert all(name.startswith(service.base_url) for name in resources)
 
+    # The forms carry this browser's CSRF token (without it a POST is refused: tests/integration/dashboard);
+    # signing out through the real form ends the browser's session cookie.
+    assert browser.find_element(By.CSS_SELECTOR, "form input[name=csrf_token]").get_attribute("value")
+    browser.find_element(By.ID, "sign-out").click()
+    wait.until(presence_of_element_located((By.ID, "sign-in")))
+    assert browser.current_url.endswith("/dashboard/login")
+    assert browser.get_cookie("mailhook_dashboard") is None
+    browser.get(service.base_url + "/dashboard")
+    assert browser.current_url.endswith("/dashboard/login")
+
 
 def test_dashboard_without_credentials_never_shows_data(service: Service) -> None:
     response = httpx.get(service.base_url + "/dashboard", follow_redirects=False)

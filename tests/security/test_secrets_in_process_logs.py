@@ -34,6 +34,7 @@ from tests.e2e import conftest as e2e
 from tests.e2e.conftest import Service, web_and_worker
 from tests.fakemailgun import FakeMailgun
 from tests.integration.sync_support import event
+from tests.support_forms import csrf_field
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -199,8 +200,9 @@ def test_no_secret_in_the_logs_of_real_processes(
                 statuses.add(answer.status_code)
                 answers.append(answer)
         assert statuses == {200, 401, 404}
-        post("/dashboard/login", 401, data={"token": f"{API_TOKEN}x"})
-        post("/dashboard/login", 302, data={"token": API_TOKEN})
+        form = csrf_field(client.get("/dashboard/login").text)
+        post("/dashboard/login", 401, data={"token": f"{API_TOKEN}x", "csrf_token": form})
+        post("/dashboard/login", 302, data={"token": API_TOKEN, "csrf_token": form})
         answers.append(client.get("/dashboard"))  # with the session cookie the login set
         assert answers[-1].status_code == 200
 

@@ -27,7 +27,7 @@ EVIL = "https://evil.example"
         ),
         ({**BASIC, "Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}, "x", 403, "foreign_origin"),
         ({**BEARER, "Origin": EVIL, "Content-Type": "application/json"}, "{}", 403, "foreign_origin"),
-        ({**BEARER, "Origin": "null"}, None, 403, "foreign_origin"),
+        ({**BEARER, "Origin": "null", "Sec-Fetch-Site": "cross-site"}, None, 403, "foreign_origin"),
         # The same forms without an Origin (an old browser, a proxy that drops it): no form sends JSON.
         ({**BASIC, "Content-Type": "application/x-www-form-urlencoded"}, "a=1", 415, "json_required"),
         ({**BASIC, "Content-Type": "multipart/form-data; boundary=x"}, "--x--", 415, "json_required"),

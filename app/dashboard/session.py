@@ -1,23 +1,72 @@
-"""The dashboard's login cookie: an HMAC keyed by the token, so the cookie never carries the token itself."""
+"""Dashboard sessions: a random secret in the cookie, a row in the primary database (models/sessions.py).
+
+Each sign-in makes a new secret; sign-out deletes the row; a row past `expires_at` or whose API token is no
+longer configured opens nothing (and is deleted when seen). Every configured token is compared every time,
+in constant time. Neither the secret nor the token ever reaches a log line.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select
+
+from app.core.models.sessions import DashboardSession
 
 COOKIE = "mailhook_dashboard"
-_PURPOSE = b"mailhook dashboard session v1"
+LIFETIME = timedelta(hours=12)
+sessions = DashboardSession.__table__
 
 
-def cookie_value(token: str) -> str:
-    return hmac.new(token.encode(), _PURPOSE, hashlib.sha256).hexdigest()
+def start_session(engine: Engine, token: str, *, now: datetime | None = None) -> str:
+    """A new session for a browser that signed in with `token`; the cookie's value."""
+    now = now or datetime.now(UTC)
+    secret = secrets.token_urlsafe(32)
+    with engine.begin() as connection:
+        connection.execute(delete(sessions).where(sessions.c.expires_at <= now))  # the table stays small
+        connection.execute(
+            insert(sessions).values(
+                secret_sha256=_digest(secret),
+                token_binding=_binding(secret, token),
+                expires_at=now + LIFETIME,
+            )
+        )
+    return secret
 
 
-def cookie_is_valid(value: str | None, tokens: Iterable[str]) -> bool:
-    presented = (value or "").encode()
-    matched = False
-    for token in tokens:
-        # Every token is compared every time, in constant time.
-        matched |= hmac.compare_digest(presented, cookie_value(token).encode())
-    return matched and bool(presented)
+def session_is_open(engine: Engine, secret: str | None, tokens: Iterable[str]) -> bool:
+    if not secret:
+        return False
+    with engine.begin() as connection:
+        row = connection.execute(
+            select(sessions.c.token_binding, sessions.c.expires_at).where(
+                sessions.c.secret_sha256 == _digest(secret)
+            )
+        ).first()
+        if row is None:
+            return False
+        matched = False
+        for token in tokens:
+            matched |= hmac.compare_digest(row.token_binding, _binding(secret, token))
+        if matched and row.expires_at > datetime.now(UTC):
+            return True
+        connection.execute(delete(sessions).where(sessions.c.secret_sha256 == _digest(secret)))
+        return False
+
+
+def end_session(engine: Engine, secret: str | None) -> None:
+    if secret:
+        with engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.secret_sha256 == _digest(secret)))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _binding(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()

@@ -1,7 +1,7 @@
 """/dashboard: the operator's page. Server-rendered HTML with an inline SVG chart: no script, no CDN.
 
-The same API tokens open it: `Authorization: Bearer` for tools, or a login form that sets a cookie holding an
-HMAC derived from the token (never the token itself), HttpOnly and SameSite=Strict.
+The same API tokens open it: `Authorization: Bearer` for tools, or a login form that starts a server-side
+session (app/dashboard/session.py): the cookie holds a random secret, HttpOnly and SameSite=Strict.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from app.api.auth import presented_token, token_is_valid
 from app.dashboard import csrf
 from app.dashboard.chart import bar_chart, legend
 from app.dashboard.data import read_dashboard
-from app.dashboard.session import COOKIE, cookie_is_valid, cookie_value
+from app.dashboard.session import COOKIE, LIFETIME, end_session, session_is_open, start_session
 from app.web.services import services
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -52,11 +52,11 @@ def login() -> Response:
     response = make_response(redirect(url_for("dashboard.show")))
     response.set_cookie(
         COOKIE,
-        cookie_value(token),
+        start_session(services().engine, token),
         httponly=True,
         samesite="Strict",
         secure=request.is_secure,
-        max_age=12 * 3600,
+        max_age=int(LIFETIME.total_seconds()),
         path="/dashboard",
     )
     return _secured(response)
@@ -65,6 +65,7 @@ def login() -> Response:
 @bp.post("/logout")
 def logout() -> Response:
     csrf.renew()
+    end_session(services().engine, request.cookies.get(COOKIE))
     response = make_response(redirect(url_for("dashboard.login_form")))
     response.delete_cookie(COOKIE, path="/dashboard")
     return _secured(response)
@@ -73,7 +74,9 @@ def logout() -> Response:
 def _signed_in() -> bool:
     tokens = services().settings.api_tokens
     header_token = presented_token(request.headers.get("Authorization"))
-    return token_is_valid(header_token, tokens) or cookie_is_valid(request.cookies.get(COOKIE), tokens)
+    if token_is_valid(header_token, tokens):
+        return True
+    return session_is_open(services().engine, request.cookies.get(COOKIE), tokens)
 
 
 def _secured(response: Response) -> Response:

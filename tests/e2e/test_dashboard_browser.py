@@ -127,8 +127,16 @@ def test_dashboard_shows_the_service_state_after_signing_in(service: Service, br
     wait.until(presence_of_element_located((By.ID, "sign-in")))
     assert browser.current_url.endswith("/dashboard/login")
     assert browser.get_cookie("mailhook_dashboard") is None
+    # The session ended on the server: the old cookie, put back in the browser, opens nothing.
+    browser.add_cookie({k: cookie[k] for k in ("name", "value", "path", "httpOnly")})
     browser.get(service.base_url + "/dashboard")
     assert browser.current_url.endswith("/dashboard/login")
+    # Signing in again makes a new session, not the same cookie again.
+    browser.find_element(By.NAME, "token").send_keys(API_TOKEN)
+    browser.find_element(By.ID, "sign-in").click()
+    wait.until(presence_of_element_located((By.ID, "tile-dead")))
+    again = browser.get_cookie("mailhook_dashboard")
+    assert again is not None and again["value"] != cookie["value"]
 
 
 def test_dashboard_without_credentials_never_shows_data(service: Service) -> None:

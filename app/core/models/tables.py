@@ -6,10 +6,12 @@ from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.leases import TaskLease
 from app.core.models.polling import PollCursor
+from app.core.models.sessions import DashboardSession
 from app.core.models.sync import ListMember, MailingList, Suppression, SyncAction, SyncPause
 
 __all__ = [
     "Base",
+    "DashboardSession",
     "Event",
     "InboundAttachmentRow",
     "InboundMessageRow",

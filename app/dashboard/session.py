@@ -12,14 +12,15 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Table, delete, insert, select
 
 from app.core.models.sessions import DashboardSession
 
 COOKIE = "mailhook_dashboard"
 LIFETIME = timedelta(hours=12)
-sessions = DashboardSession.__table__
+sessions = cast(Table, DashboardSession.__table__)
 
 
 def start_session(engine: Engine, token: str, *, now: datetime | None = None) -> str:

@@ -16,7 +16,7 @@ import secrets
 from flask import Blueprint, Response, abort, g, request
 from markupsafe import Markup
 
-from app.api.cross_site import SAFE_METHODS, foreign_origin
+from app.core.origins import SAFE_METHODS, foreign_origin
 
 COOKIE = "mailhook_csrf"
 FIELD = "csrf_token"

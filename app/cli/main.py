@@ -24,12 +24,12 @@ def cli() -> None:
 
 
 def main() -> None:
-    from app.cli import check, db, purge, reconcile, replay, routes, run, sign, webhooks
+    from app.cli import check, db, lists, purge, reconcile, replay, routes, run, sign, webhooks
 
     cli.add_command(run.run)
     cli.add_command(db.db)
     cli.add_command(sign.sign)
     for command in (reconcile.reconcile, webhooks.webhooks, routes.routes, replay.replay_command,
-                    check.check, purge.purge_command):  # fmt: skip
+                    check.check, purge.purge_command, lists.lists):  # fmt: skip
         cli.add_command(command)
     cli(prog_name="mailhook")

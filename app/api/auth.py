@@ -22,15 +22,17 @@ CHALLENGE = 'Bearer realm="mailhook"'
 
 def presented_token(authorization: str | None) -> str | None:
     """The token an Authorization header carries, or None when it carries none in a form we accept."""
-    if not authorization:
-        return None
-    scheme, _, credentials = authorization.strip().partition(" ")
-    credentials = credentials.strip()
-    if scheme.lower() == "bearer":
+    scheme, credentials = _scheme_and_credentials(authorization)
+    if scheme == "bearer":
         return credentials or None
-    if scheme.lower() == "basic":
+    if scheme == "basic":
         return _basic_password(credentials)
     return None
+
+
+def presents_bearer(authorization: str | None) -> bool:
+    """Whether the header is a Bearer one: a browser never adds such a header on its own."""
+    return _scheme_and_credentials(authorization)[0] == "bearer"
 
 
 def token_is_valid(token: str | None, tokens: Iterable[str]) -> bool:
@@ -47,6 +49,11 @@ def check_authorization(authorization: str | None, tokens: Iterable[str]) -> Non
         raise ApiError(
             401, "unauthorized", "a valid API token is required (Bearer, or Basic with user 'api')"
         )
+
+
+def _scheme_and_credentials(authorization: str | None) -> tuple[str, str]:
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    return scheme.lower(), credentials.strip()
 
 
 def _basic_password(credentials: str) -> str | None:

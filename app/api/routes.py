@@ -21,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
-from app.api.auth import CHALLENGE, check_authorization
+from app.api.auth import CHALLENGE, check_authorization, presents_bearer
 from app.api.cross_site import SAFE_METHODS, cross_site_refusal
 from app.api.problems import ApiError
 from app.core.errors import error_response
@@ -67,7 +67,7 @@ def authenticate() -> None:
         origin=request.headers.get("Origin"),
         fetch_site=request.headers.get("Sec-Fetch-Site"),
         content_type=request.headers.get("Content-Type"),
-        bearer=(authorization or "").strip().lower().startswith("bearer "),
+        bearer=presents_bearer(authorization),
     )
     if refused is not None:
         raise refused

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, Table, delete, insert, select
+from sqlalchemy import ColumnElement, Engine, Table, delete, insert, select
 
 from app.core.models.sessions import DashboardSession
 
@@ -44,9 +44,7 @@ def session_is_open(engine: Engine, secret: str | None, tokens: Iterable[str]) -
         return False
     with engine.begin() as connection:
         row = connection.execute(
-            select(sessions.c.token_binding, sessions.c.expires_at).where(
-                sessions.c.secret_sha256 == _digest(secret)
-            )
+            select(sessions.c.token_binding, sessions.c.expires_at).where(_is_session(secret))
         ).first()
         if row is None:
             return False
@@ -55,14 +53,19 @@ def session_is_open(engine: Engine, secret: str | None, tokens: Iterable[str]) -
             matched |= hmac.compare_digest(row.token_binding, _binding(secret, token))
         if matched and row.expires_at > datetime.now(UTC):
             return True
-        connection.execute(delete(sessions).where(sessions.c.secret_sha256 == _digest(secret)))
+        connection.execute(delete(sessions).where(_is_session(secret)))
         return False
 
 
 def end_session(engine: Engine, secret: str | None) -> None:
     if secret:
         with engine.begin() as connection:
-            connection.execute(delete(sessions).where(sessions.c.secret_sha256 == _digest(secret)))
+            connection.execute(delete(sessions).where(_is_session(secret)))
+
+
+def _is_session(secret: str) -> ColumnElement[bool]:
+    """The row of the session this secret opens (the table keeps only the secret's digest)."""
+    return sessions.c.secret_sha256 == _digest(secret)
 
 
 def _digest(secret: str) -> str:

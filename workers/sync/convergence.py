@@ -66,9 +66,10 @@ def converge_lists(connection: Connection, region: str, rules: Rules, now: datet
     found = _subscribed_suppressed(connection, region, kinds)
     if not found.lists:
         return 0
-    source_events = _events(connection, region, found.event_ids())
+    event_ids = found.event_ids()
+    source_events = _events(connection, region, event_ids)
     causes = {address: _cause(rows.values(), source_events) for address, rows in found.rows.items()}
-    handled = _handled(connection, region, found.event_ids())
+    handled = _handled(connection, region, event_ids)
     planned = plan_convergence({a: facts for a, (facts, _) in causes.items()}, found.lists, handled, rules)
     rows = [action_row(action, causes[action.address][1], now) for action in planned]
     if not rows:

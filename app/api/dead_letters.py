@@ -20,6 +20,7 @@ from app.api.params import path_id, read_args
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import REPLAYABLE, InboxStatus
 from app.core.timeparse import format_time
 from app.web.services import services
 
@@ -45,7 +46,12 @@ def list_dead_letters() -> Response:
     scope = request_scope(args)
     limit = parse_limit(args.get("limit"))
     # Newest first by id, walking the partial index on dead rows.
-    query = select(*COLUMNS).where(inbox.c.status == "dead").order_by(inbox.c.id.desc()).limit(limit + 1)
+    query = (
+        select(*COLUMNS)
+        .where(inbox.c.status == InboxStatus.DEAD)
+        .order_by(inbox.c.id.desc())
+        .limit(limit + 1)
+    )
     if "cursor" in args:
         [after] = decode_cursor(LISTING, args["cursor"], 1)
         query = query.where(inbox.c.id < after)
@@ -62,8 +68,8 @@ def replay_dead_letter(letter_id: str) -> Response:
         # The status check is in the UPDATE itself, so two concurrent replays flip the row once.
         replay = (
             update(InboxRow)
-            .where(inbox.c.id == row_id, inbox.c.status == "dead")
-            .values(status="pending", error=None)
+            .where(inbox.c.id == row_id, inbox.c.status.in_(REPLAYABLE))
+            .values(status=InboxStatus.PENDING, error=None)
         )
         flipped = connection.execute(replay).rowcount
         row = connection.execute(select(*COLUMNS).where(inbox.c.id == row_id)).mappings().first()

@@ -29,7 +29,8 @@ from app.api.params import (
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.core.models.base import BigId, UTCDateTime
-from app.core.models.events import TYPES, Event
+from app.core.models.events import Event
+from app.core.models.events_vocab import EventType
 from app.core.timeparse import format_time
 
 events = Event.__table__
@@ -97,7 +98,7 @@ def event_conditions(args: Args, dialect: str) -> list[ColumnElement[bool]]:
     equal = {
         "recipient": lower_arg(args, "recipient"),
         "domain": lower_arg(args, "domain"),
-        "type": choice_arg(args, "type", TYPES),
+        "type": choice_arg(args, "type", tuple(EventType)),
         "event": lower_arg(args, "event"),
         "message_id": message_id_text(args["message_id"]) if "message_id" in args else None,
     }

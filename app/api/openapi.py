@@ -29,9 +29,9 @@ from app.api.doc_parts import (
 )
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
-from app.core.models.events import SOURCES, TYPES
+from app.core.models.events_vocab import EventSource, EventType
 from app.core.models.inbound import FETCH_STATUSES
-from app.core.models.inbox import KINDS, STATUSES
+from app.core.models.inbox_vocab import InboxKind, InboxStatus
 from app.core.regions import REGIONS
 from app.core.stores import split
 from app.web.services import services
@@ -308,7 +308,7 @@ def _event_properties() -> dict[str, Any]:
         "received_at": time_out(),
         "event": text,
         "severity": nullable_text,
-        "type": {"enum": list(TYPES)},
+        "type": {"enum": [*EventType]},
         "region": {"enum": list(REGIONS)},
         "domain": nullable_text,
         "recipient": nullable_text,
@@ -323,15 +323,15 @@ def _event_properties() -> dict[str, Any]:
         "geolocation": nullable_object,
         "mailing_list": nullable_object,
         "storage_url": nullable_text,
-        "source": {"enum": list(SOURCES)},
+        "source": {"enum": [*EventSource]},
     }
 
 
 def _dead_letter_properties() -> dict[str, Any]:
     return {
         "id": {"type": "integer"},
-        "status": {"enum": list(STATUSES)},
-        "kind": {"enum": list(KINDS)},
+        "status": {"enum": [*InboxStatus]},
+        "kind": {"enum": [*InboxKind]},
         "route": {"type": "string"},
         "received_at": time_out(),
         "error": nullable("string"),
@@ -428,7 +428,7 @@ def _parameters(region_required: bool) -> dict[str, Any]:
         "recipient": query("recipient", "Recipient address, case-insensitive."),
         "domain": query("domain", "Sending domain, case-insensitive."),
         "region": region_parameter(region_required),
-        "type": query("type", f"Normalized event type, case-insensitive: {', '.join(TYPES)}."),
+        "type": query("type", f"Normalized event type, case-insensitive: {', '.join(EventType)}."),
         "event": query("event", "Mailgun's event name (e.g. failed, accepted)."),
         "message_id": query("message_id", "Message-Id, angle brackets optional."),
         "tag": query("tag", "Events whose tags include this one."),

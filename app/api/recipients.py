@@ -16,9 +16,12 @@ from app.api.params import read_args, text_param
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.suppressions import recipient_sync
-from app.core.models.events import TYPES, Event
+from app.core.models.events import Event
+from app.core.models.events_vocab import EventType
 
 events = Event.__table__
+# The summary lists the types in the vocabulary's order, types it does not know last.
+TYPES = tuple(EventType)
 
 
 def recipient_summary(address: str) -> Response:

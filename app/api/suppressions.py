@@ -15,7 +15,8 @@ from sqlalchemy import Connection, RowMapping, select
 from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
 from app.api.params import Args, choice_arg, lower_arg, read_args
 from app.api.scope import REGION, Scope, request_scope
-from app.core.models.sync import SUPPRESSION_KINDS, SUPPRESSION_STATES, ListMember, Suppression
+from app.core.models.sync import ListMember, Suppression
+from app.core.models.sync_vocab import SuppressionKind, SuppressionState
 from app.core.timeparse import format_time
 
 suppressions = Suppression.__table__
@@ -79,7 +80,7 @@ def _conditions(args: Args) -> list[Any]:
     wanted = {
         "address": lower_arg(args, "address"),
         "domain": lower_arg(args, "domain"),
-        "kind": choice_arg(args, "kind", SUPPRESSION_KINDS),
-        "state": choice_arg(args, "state", SUPPRESSION_STATES),
+        "kind": choice_arg(args, "kind", tuple(SuppressionKind)),
+        "state": choice_arg(args, "state", tuple(SuppressionState)),
     }
     return [suppressions.c[name] == value for name, value in wanted.items() if value is not None]

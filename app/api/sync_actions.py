@@ -16,13 +16,13 @@ from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limi
 from app.api.params import choice_arg, path_id, read_args
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
-from app.core.models.sync import ACTION_STATUSES, SUPPRESSION_KINDS, Suppression, SyncAction
+from app.core.models.sync import Suppression, SyncAction
+from app.core.models.sync_vocab import ADD_KINDS, RETRYABLE, SuppressionState, SyncActionStatus
 from app.core.timeparse import format_time
 
 actions = cast(Table, SyncAction.__table__)
 suppressions = cast(Table, Suppression.__table__)
 LISTING = "sync-actions"
-RETRYABLE = ("failed", "dead")
 COLUMNS = [column for column in actions.c if column.name != "idempotency_key"]
 TIME_FIELDS = ("next_attempt_at", "created_at", "updated_at")
 
@@ -33,7 +33,7 @@ def list_sync_actions() -> Response:
     limit = parse_limit(args.get("limit"))
     query = select(*COLUMNS).where(*scope.only(actions.c.region))
     query = query.order_by(actions.c.id.desc()).limit(limit + 1)
-    status = choice_arg(args, "status", ACTION_STATUSES)
+    status = choice_arg(args, "status", tuple(SyncActionStatus))
     if status is not None:
         query = query.where(actions.c.status == status)
     if "cursor" in args:
@@ -55,11 +55,11 @@ def retry_sync_action(action_id: str) -> Response:
         flip = (
             update(actions)
             .where(*this_action, actions.c.status.in_(RETRYABLE))
-            .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+            .values(status=SyncActionStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now)
         )
         flipped = connection.execute(flip).rowcount
         row = connection.execute(select(*COLUMNS).where(*this_action)).mappings().first()
-        if row is not None and flipped and row["kind"] in SUPPRESSION_KINDS:
+        if row is not None and flipped and row["kind"] in ADD_KINDS:
             connection.execute(
                 update(suppressions)
                 .where(
@@ -68,7 +68,7 @@ def retry_sync_action(action_id: str) -> Response:
                     suppressions.c.address == row["address"],
                     suppressions.c.kind == row["kind"],
                 )
-                .values(state="pending", updated_at=now)
+                .values(state=SuppressionState.PENDING, updated_at=now)
             )
     if row is None:
         raise not_found("sync action")

@@ -21,7 +21,7 @@ from app.api.doc_parts import (
     time_out,
     with_region,
 )
-from app.core.models.sync import ACTION_KINDS, ACTION_STATUSES, SUPPRESSION_KINDS, SUPPRESSION_STATES
+from app.core.models.sync_vocab import SuppressionKind, SuppressionState, SyncActionKind, SyncActionStatus
 from app.core.regions import REGIONS
 
 
@@ -37,8 +37,8 @@ def paths() -> dict[str, Any]:
                     query_param("address", "Address, case-insensitive."),
                     {"$ref": "#/components/parameters/domain"},
                     {"$ref": "#/components/parameters/region"},
-                    query_param("kind", f"Case-insensitive: {', '.join(SUPPRESSION_KINDS)}."),
-                    query_param("state", f"Case-insensitive: {', '.join(SUPPRESSION_STATES)}."),
+                    query_param("kind", f"Case-insensitive: {', '.join(SuppressionKind)}."),
+                    query_param("state", f"Case-insensitive: {', '.join(SuppressionState)}."),
                     *_paging(),
                 ],
             )
@@ -49,7 +49,7 @@ def paths() -> dict[str, Any]:
                 "The outbox of calls back to Mailgun, newest first.",
                 "SyncActionPage",
                 [
-                    query_param("status", f"Case-insensitive: {', '.join(ACTION_STATUSES)}."),
+                    query_param("status", f"Case-insensitive: {', '.join(SyncActionStatus)}."),
                     {"$ref": "#/components/parameters/region"},
                     *_paging(),
                 ],
@@ -119,8 +119,8 @@ def _suppression_properties() -> dict[str, Any]:
         "region": {"enum": list(REGIONS)},
         "domain": {"type": "string"},
         "address": {"type": "string"},
-        "kind": {"enum": list(SUPPRESSION_KINDS)},
-        "state": {"enum": list(SUPPRESSION_STATES)},
+        "kind": {"enum": [*SuppressionKind]},
+        "state": {"enum": [*SuppressionState]},
         "source_event_id": nullable("integer"),
         "synced_at": {**time_out(), "type": ["string", "null"]},
         "updated_at": time_out(),
@@ -131,12 +131,12 @@ def _action_properties() -> dict[str, Any]:
     return {
         "id": {"type": "integer"},
         "region": {"enum": list(REGIONS)},
-        "kind": {"enum": list(ACTION_KINDS)},
+        "kind": {"enum": [*SyncActionKind]},
         "domain": nullable("string"),
         "list_address": nullable("string"),
         "address": {"type": "string"},
         "payload": {"type": "object", "description": "The Mailgun record fields besides the address."},
-        "status": {"enum": list(ACTION_STATUSES)},
+        "status": {"enum": [*SyncActionStatus]},
         "attempts": {"type": "integer", "minimum": 0},
         "next_attempt_at": time_out(),
         "last_error": nullable("string"),

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from app.cli.common import OK, PROBLEMS, parse_moment
 from app.cli.main import settings_or_exit
 from app.core.db import make_engine
+from app.core.models.inbox_vocab import REPLAYABLE
 from app.core.regions import REGIONS
 from app.core.replay import DeadFilter, Letter, find_letters, matching_dead, replay
 from app.core.settings import Settings
@@ -90,7 +91,7 @@ def _label(settings: Settings, store: Store) -> str:
 def _by_ids(store: Store, ids: list[int], dry_run: bool, label: str) -> int:
     with _engine(store) as engine, engine.begin() as connection:
         found = find_letters(connection, ids)
-        dead = [i for i in ids if i in found and found[i].status == "dead"]
+        dead = [i for i in ids if i in found and found[i].status in REPLAYABLE]
         flipped = set(dead if dry_run else replay(connection, dead))
     code = OK
     for row_id in ids:

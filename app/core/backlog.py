@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from app.core.metrics import GaugeReading
+from app.core.models.inbox_vocab import InboxStatus
+from app.core.models.sync_vocab import SyncActionStatus
 from app.core.models.tables import Base, InboxRow, PollCursor
 
 inbox = InboxRow.__table__
 # States of the sync outbox worth watching; `done` rows only grow and are not backlog.
-OPEN_SYNC_STATES = ("pending", "failed", "dead")
+OPEN_SYNC_STATES = (SyncActionStatus.PENDING, SyncActionStatus.FAILED, SyncActionStatus.DEAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +38,10 @@ class Backlog:
 
 def read_backlog(connection: Connection, now: datetime) -> Backlog:
     pending, oldest = connection.execute(
-        select(func.count(), func.min(inbox.c.received_at)).where(inbox.c.status == "pending")
+        select(func.count(), func.min(inbox.c.received_at)).where(inbox.c.status == InboxStatus.PENDING)
     ).one()
     dead = connection.execute(
-        select(inbox.c.kind, func.count()).where(inbox.c.status == "dead").group_by(inbox.c.kind)
+        select(inbox.c.kind, func.count()).where(inbox.c.status == InboxStatus.DEAD).group_by(inbox.c.kind)
     ).all()
     age = (now - _utc(oldest)).total_seconds() if oldest is not None else 0.0
     return Backlog(int(pending), max(age, 0.0), {kind: int(n) for kind, n in dead}, _sync_backlog(connection))

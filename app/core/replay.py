@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, select, update
 
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import REPLAYABLE, InboxStatus
 
 inbox = InboxRow.__table__
 
@@ -46,7 +47,7 @@ def find_letters(connection: Connection, ids: Sequence[int]) -> dict[int, Letter
 
 
 def matching_dead(connection: Connection, wanted: DeadFilter) -> list[Letter]:
-    query = _columns().where(inbox.c.status == "dead").order_by(inbox.c.id).limit(wanted.limit)
+    query = _columns().where(inbox.c.status == InboxStatus.DEAD).order_by(inbox.c.id).limit(wanted.limit)
     if wanted.kind:
         query = query.where(inbox.c.kind == wanted.kind)
     if wanted.error_contains:
@@ -64,8 +65,8 @@ def replay(connection: Connection, ids: Sequence[int]) -> list[int]:
         return []
     flipped = connection.execute(
         update(InboxRow)
-        .where(inbox.c.id.in_(list(ids)), inbox.c.status == "dead")
-        .values(status="pending", error=None)
+        .where(inbox.c.id.in_(list(ids)), inbox.c.status.in_(REPLAYABLE))
+        .values(status=InboxStatus.PENDING, error=None)
         .returning(inbox.c.id)
     )
     return sorted(row.id for row in flipped)

@@ -8,19 +8,21 @@ from html import escape
 
 from markupsafe import Markup
 
+from app.core.models.events_vocab import EventType
+
 # One colour per provider-neutral type; fixed so the same type always looks the same.
-COLOURS = {
-    "queued": "#9aa5b1",
-    "delivered": "#2f9e44",
-    "deferred": "#f08c00",
-    "bounced": "#e03131",
-    "rejected": "#862e9c",
-    "opened": "#1c7ed6",
-    "clicked": "#0c8599",
-    "complained": "#c2255c",
-    "unsubscribed": "#5f3dc4",
-    "stored": "#495057",
-    "unknown": "#adb5bd",
+COLOURS: dict[str, str] = {
+    EventType.QUEUED: "#9aa5b1",
+    EventType.DELIVERED: "#2f9e44",
+    EventType.DEFERRED: "#f08c00",
+    EventType.BOUNCED: "#e03131",
+    EventType.REJECTED: "#862e9c",
+    EventType.OPENED: "#1c7ed6",
+    EventType.CLICKED: "#0c8599",
+    EventType.COMPLAINED: "#c2255c",
+    EventType.UNSUBSCRIBED: "#5f3dc4",
+    EventType.STORED: "#495057",
+    EventType.UNKNOWN: "#adb5bd",
 }
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 960, 260, 48, 28, 10
 

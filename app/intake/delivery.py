@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wsgi import get_input_stream
 
+from app.core.models.inbox_vocab import InboxKind
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
 from app.intake.signature_fields import UnreadableBody, from_json, scan_form
@@ -67,7 +68,7 @@ class RouteRules:
     name: str
     max_bytes: int
     form_kind: str
-    json_kind: str = "webhook"
+    json_kind: str = InboxKind.WEBHOOK
     store_notify_kind: str | None = None
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.errors import error_body
 from app.core.logs import request_id_var
 from app.core.metrics import DELIVERIES, SIGNATURE_FAILURES, series
+from app.core.models.inbox_vocab import InboxKind
 from app.core.signing import check_signature
 from app.intake.delivery import Delivery, DeliveryError, RouteRules, read_delivery
 from app.intake.inbox import StoreUnavailable
@@ -38,11 +39,14 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "30"
 # Mailgun's 25 MB messages plus the form's overhead.
 INBOUND_MAX_BYTES = 30 * 1024 * 1024
-WEBHOOK = RouteRules("webhooks", max_bytes=1024 * 1024, form_kind="legacy_webhook")
+WEBHOOK = RouteRules("webhooks", max_bytes=1024 * 1024, form_kind=InboxKind.LEGACY_WEBHOOK)
 INBOUND = RouteRules(
-    "inbound", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound", store_notify_kind="store_notify"
+    "inbound",
+    max_bytes=INBOUND_MAX_BYTES,
+    form_kind=InboxKind.INBOUND,
+    store_notify_kind=InboxKind.STORE_NOTIFY,
 )
-INBOUND_MIME = RouteRules("inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound_mime")
+INBOUND_MIME = RouteRules("inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind=InboxKind.INBOUND_MIME)
 ROUTES = {
     "/webhooks/mailgun": WEBHOOK,
     "/inbound/mailgun": INBOUND,

@@ -14,9 +14,13 @@ from typing import cast
 from sqlalchemy import Connection, Table, case, func, select, update
 
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import INBOX_MOVES, InboxStatus
 
 # The Table itself (declared on the model), for Core statements.
 inbox = cast(Table, InboxRow.__table__)
+# A claimed row is marked done at once, and dead before the commit when it cannot be processed.
+_CLAIMED = INBOX_MOVES.require(InboxStatus.PENDING, InboxStatus.DONE)
+_DEAD = INBOX_MOVES.require(InboxStatus.DONE, InboxStatus.DEAD)
 CLAIMED_COLUMNS = [
     inbox.c[name]
     for name in ("id", "kind", "route", "content_type", "body", "region_hint", "domain_hint", "received_at")
@@ -42,13 +46,13 @@ def claim_pending(connection: Connection, limit: int) -> list[ClaimedRow]:
     transaction makes it safe: if processing fails, the rollback puts the rows back to pending. Rows that
     turn out dead are re-marked with `mark_dead` before the commit.
     """
-    due = select(inbox.c.id).where(inbox.c.status == "pending").order_by(inbox.c.id).limit(limit)
+    due = select(inbox.c.id).where(inbox.c.status == InboxStatus.PENDING).order_by(inbox.c.id).limit(limit)
     if connection.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claim = (
         update(inbox)
         .where(inbox.c.id.in_(due.scalar_subquery()))
-        .values(status="done", processed_at=func.now(), attempts=inbox.c.attempts + 1, error=None)
+        .values(status=_CLAIMED, processed_at=func.now(), attempts=inbox.c.attempts + 1, error=None)
         .returning(*CLAIMED_COLUMNS)
     )
     return sorted((ClaimedRow(*row) for row in connection.execute(claim)), key=lambda row: row.id)
@@ -60,7 +64,7 @@ def mark_dead(connection: Connection, reasons: dict[int, str]) -> None:
             update(inbox)
             .where(inbox.c.id.in_(list(reasons)))
             .values(
-                status="dead",
+                status=_DEAD,
                 processed_at=func.now(),
                 error=case(reasons, value=inbox.c.id),
             )

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, exists, select
 from app.core.db import engine_for_url, store_engines
 from app.core.metrics import DEAD_LETTERS
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import InboxKind, InboxStatus
 from app.core.regions import REGIONS
 from app.core.settings import Settings
 from app.core.stores import PRIMARY, split, store_for_region
@@ -35,7 +36,7 @@ BATCH_SIZE = 500
 # A drain hands back to the queue after this long, so one task never hogs a worker slot.
 DRAIN_BUDGET_SECONDS = 20.0
 # `events_api`: Events API items the poller could not normalize, replayed by an operator.
-WEBHOOK_KINDS = ("webhook", "legacy_webhook", "events_api")
+WEBHOOK_KINDS = (InboxKind.WEBHOOK, InboxKind.LEGACY_WEBHOOK, InboxKind.EVENTS_API)
 
 
 @dataclass
@@ -148,7 +149,7 @@ def drain_every_store(settings: Settings) -> tuple[int, bool]:
 
 def has_pending(engine: Engine) -> bool:
     with engine.connect() as connection:
-        return bool(connection.scalar(select(exists().where(InboxRow.status == "pending"))))
+        return bool(connection.scalar(select(exists().where(InboxRow.status == InboxStatus.PENDING))))
 
 
 @shared_task(name=DRAIN_INBOX, bind=True, acks_late=True, ignore_result=True)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.core import json_body
+from app.core.models.inbox_vocab import InboxKind
 from workers.events.normalize import (
     NormalizationError,
     NormalizedEvent,
@@ -41,10 +42,10 @@ def interpret_webhook(
 ) -> Outcome:
     context = {"domain_regions": domain_regions, "region_hint": region_hint, "domain_hint": domain_hint}
     try:
-        if kind == "webhook":
+        if kind == InboxKind.WEBHOOK:
             document, storable = json_body.loads_checked(body)
             return normalize_webhook_json(document, storable=storable, **context)  # type: ignore[arg-type]
-        if kind == "events_api":  # an item the poller dead-lettered, replayed
+        if kind == InboxKind.EVENTS_API:  # an item the poller dead-lettered, replayed
             return normalize_events_api_item(json_body.loads(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
         if _looks_inbound(fields):

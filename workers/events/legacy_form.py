@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.core.models.events_vocab import EventSource
 from workers.events.payload_decode import (
     EventFields,
     NormalizationError,
@@ -56,7 +57,7 @@ def read_legacy_form(pairs: object) -> EventFields:
     return EventFields(
         event=event,
         timestamp=fields.get("timestamp"),
-        source="legacy_webhook",
+        source=EventSource.LEGACY_WEBHOOK,
         payload={name: values[0] if len(values) == 1 else list(values) for name, values in grouped.items()},
         domain=fields.get("domain"),
         recipient=fields.get("recipient"),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.core.models.events_vocab import EventSource, EventType
 from app.core.regions import normalize_region, region_for_domain, region_for_url
 from workers.events.legacy_form import read_legacy_form
 from workers.events.payload_decode import (
@@ -67,18 +68,19 @@ _EVENT_ID_MAX = 128
 _RECIPIENT_MAX = 320
 _MESSAGE_ID_MAX = 512
 
-_TYPES: Mapping[str, str] = {
-    "accepted": "queued",
-    "delivered": "delivered",
-    "rejected": "rejected",
-    "opened": "opened",
-    "clicked": "clicked",
-    "complained": "complained",
-    "unsubscribed": "unsubscribed",
-    "stored": "stored",
+# Mailgun's event names to the provider-neutral type (`failed` is decided by its severity, below).
+_TYPES: Mapping[str, EventType] = {
+    "accepted": EventType.QUEUED,
+    "delivered": EventType.DELIVERED,
+    "rejected": EventType.REJECTED,
+    "opened": EventType.OPENED,
+    "clicked": EventType.CLICKED,
+    "complained": EventType.COMPLAINED,
+    "unsubscribed": EventType.UNSUBSCRIBED,
+    "stored": EventType.STORED,
     # Legacy webhook names.
-    "bounced": "bounced",
-    "dropped": "rejected",
+    "bounced": EventType.BOUNCED,
+    "dropped": EventType.REJECTED,
 }
 _PERMANENT_REASONS = frozenset(
     {"bounce", "suppress-bounce", "suppress-complaint", "suppress-unsubscribe", "hardfail"}
@@ -91,7 +93,7 @@ class NormalizedEvent:
     occurred_at: datetime
     event: str
     severity: str | None
-    type: str
+    type: EventType
     region: str
     domain: str | None
     recipient: str | None
@@ -150,7 +152,7 @@ def normalize_webhook_json(
     `storable`: the caller knows the decoded body already holds only what JSONB accepts (see
     app/json_body.loads_checked), so the payload is kept as decoded instead of copied value by value."""
     context = _Context(domain_regions, region_hint, domain_hint)
-    return _normalize(lambda: _read_event_data(_event_data_of(body), "webhook", storable), context)
+    return _normalize(lambda: _read_event_data(_event_data_of(body), EventSource.WEBHOOK, storable), context)
 
 
 def normalize_events_api_item(
@@ -162,7 +164,7 @@ def normalize_events_api_item(
 ) -> NormalizedEvent:
     """One item of an Events API page: the same object as a webhook's `event-data`."""
     context = _Context(domain_regions, region_hint, domain_hint)
-    return _normalize(lambda: _read_event_data(item, "events_api"), context)
+    return _normalize(lambda: _read_event_data(item, EventSource.EVENTS_API), context)
 
 
 def normalize_legacy_form(
@@ -195,7 +197,7 @@ def _event_data_of(body: object) -> object:
 # --- the JSON event object (webhook event-data, Events API item) ---
 
 
-def _read_event_data(data: object, source: str, storable: bool = False) -> EventFields:
+def _read_event_data(data: object, source: EventSource, storable: bool = False) -> EventFields:
     if not isinstance(data, Mapping):
         raise NormalizationError(f"event data must be a JSON object, not {type(data).__name__}")
     headers = get_path(data, "message", "headers")
@@ -330,19 +332,19 @@ def _region(domain: str | None, storage_url: str | None, context: _Context) -> s
 
 def _event_type(
     event: str, severity: str | None, status: Mapping[str, Any] | None, reason: str | None
-) -> str:
+) -> EventType:
     """Mailgun's event name (and severity) to the provider-neutral type."""
     if event == "failed":
         return _failure_type(severity, status, reason)
-    return _TYPES.get(event, "unknown")
+    return _TYPES.get(event, EventType.UNKNOWN)
 
 
-def _failure_type(severity: str | None, status: Mapping[str, Any] | None, reason: str | None) -> str:
+def _failure_type(severity: str | None, status: Mapping[str, Any] | None, reason: str | None) -> EventType:
     if severity == "permanent":
-        return "bounced"
+        return EventType.BOUNCED
     if severity == "temporary":
-        return "deferred"
-    return "bounced" if _looks_permanent(status, reason) else "deferred"
+        return EventType.DEFERRED
+    return EventType.BOUNCED if _looks_permanent(status, reason) else EventType.DEFERRED
 
 
 def _looks_permanent(status: Mapping[str, Any] | None, reason: str | None) -> bool:
@@ -361,7 +363,7 @@ def _derived_id(fields: EventFields, recipient: str | None, occurred_at: datetim
     Only what Mailgun says about the event counts, never the token or signature. Legacy times are whole
     seconds, so the failure details and client keep two drops or opens of one message in one second apart.
     """
-    prefix = "legacy-" if fields.source == "legacy_webhook" else "derived-"
+    prefix = "legacy-" if fields.source == EventSource.LEGACY_WEBHOOK else "derived-"
     parts = [
         fields.event, fields.message_id, recipient, occurred_at.isoformat(), fields.url, fields.ip,
         fields.reason, fields.delivery_status, fields.client_info,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import InboxKind
 from app.core.settings import Settings
 from app.core.stores import PRIMARY, store_for_region
 from workers.events.claims import ClaimedRow
@@ -52,7 +53,7 @@ class InboundResult:
 def store_inbound(
     connection: Connection, row: ClaimedRow, settings: Settings, store: str = PRIMARY
 ) -> InboundResult:
-    if row.kind == "webhook":  # JSON: Mailgun sends JSON for tracking webhooks only
+    if row.kind == InboxKind.WEBHOOK:  # JSON: Mailgun sends JSON for tracking webhooks only
         return InboundResult(misrouted_json(row.route, row.body))
     try:
         form = decode_route_form(row.content_type, row.body)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from app.core.models.inbox_vocab import InboxKind
 from app.core.regions import (
     is_region_url,
     normalize_region,
@@ -21,7 +22,7 @@ from app.core.regions import (
 from workers.inbound.parse import InboundMessage, parse_forward, parse_mime_forward
 from workers.inbound.route_form import RouteForm
 
-INBOUND_KINDS = ("inbound", "inbound_mime", "store_notify")
+INBOUND_KINDS = (InboxKind.INBOUND, InboxKind.INBOUND_MIME, InboxKind.STORE_NOTIFY)
 INBOUND_ROUTES = ("inbound", "inbound_mime")
 # Only a route POST carries these; a tracking webhook never does.
 _MAIL_FIELDS = ("body-mime", "body-plain", "body-html", "stripped-text", "message-url")
@@ -75,7 +76,7 @@ def parse_route_post(kind: str, form: RouteForm) -> Parsed:
     names = form.names
     if "message-url" in names and "body-mime" not in names:
         return Parsed(parse_forward(form.fields, form.files), store_notification=True)
-    if kind == "inbound_mime" or "body-mime" in names:
+    if kind == InboxKind.INBOUND_MIME or "body-mime" in names:
         return Parsed(parse_mime_forward(form.fields, form.files), store_notification=False)
     return Parsed(parse_forward(form.fields, form.files), store_notification=False)
 

@@ -22,6 +22,7 @@ from app.core.db import engine_for_url
 from app.core.models.events import Event
 from app.core.models.inbound import InboundMessageRow
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import InboxStatus
 from app.core.settings import Settings
 from app.core.stores import Store, stores
 from app.core.task_names import PURGE_EXPIRED
@@ -42,7 +43,7 @@ class Target:
 def targets() -> list[Target]:
     return [
         Target(Event.__table__, Event.occurred_at, true()),
-        Target(InboxRow.__table__, InboxRow.received_at, InboxRow.status != "pending"),
+        Target(InboxRow.__table__, InboxRow.received_at, InboxRow.status != InboxStatus.PENDING),
         Target(InboundMessageRow.__table__, InboundMessageRow.received_at, true()),
     ]
 

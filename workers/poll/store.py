@@ -19,12 +19,13 @@ from sqlalchemy import Connection, Engine, or_, update
 
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.inbox import InboxRow
+from app.core.models.inbox_vocab import InboxKind, InboxStatus
 from app.core.models.polling import PollCursor
 from app.core.settings import Settings
 from workers.events.normalize import NormalizationError, normalize_events_api_item
 from workers.events.store import store_events
 
-DEAD_LETTER_KIND = "events_api"
+DEAD_LETTER_KIND = InboxKind.EVENTS_API
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def dead_letter_row(item: Any, region: str, domain: str, reason: str) -> dict[st
         "headers": {},
         "region_hint": region,
         "domain_hint": domain,
-        "status": "dead",
+        "status": InboxStatus.DEAD,
         "attempts": 1,
         "error": reason,
     }

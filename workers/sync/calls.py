@@ -11,19 +11,24 @@ at most 1000 / 2^MAX_SPLITS rows; a batch refused whatever it holds costs at mos
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from app.core.models.sync_vocab import ADD_KINDS, SuppressionKind, SyncActionKind
 from workers.mailgun.client import MAX_BATCH, Reply
 
-PLURAL = {"bounce": "bounces", "complaint": "complaints", "unsubscribe": "unsubscribes"}
-ADD_KINDS = tuple(PLURAL)
-DELETE_KINDS = tuple(f"{kind}_delete" for kind in PLURAL)
-LIST_KIND = "list_unsubscribe"
+# Mailgun's name of each suppression table in its API paths.
+PLURAL: Mapping[str, str] = {
+    SuppressionKind.BOUNCE: "bounces",
+    SuppressionKind.COMPLAINT: "complaints",
+    SuppressionKind.UNSUBSCRIBE: "unsubscribes",
+}
+LIST_KIND = SyncActionKind.LIST_UNSUBSCRIBE
 MAX_SPLITS = 6
 
+# What a call's answer means for its rows (`done` and `failed` are the statuses they move to).
 Status = Literal["done", "failed", "retry", "paused"]
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Row, select
 
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.events import Event
+from app.core.models.sync_vocab import SuppressionState, SyncActionKind
 from workers.sync.effects import EFFECT_COLUMNS, action_row
 from workers.sync.policy import CONVERGING_KINDS, CONVERGING_TYPES, EventFacts, Rules, plan_convergence
 from workers.sync.store import chunks, list_members, suppressions, sync_actions
@@ -90,7 +91,7 @@ def _subscribed_suppressed(connection: Connection, region: str, kinds: Collectio
             list_members.c.region == region,
             list_members.c.subscribed.is_(True),
             suppressions.c.kind.in_(kinds),
-            suppressions.c.state != "removed",  # an operator took the suppression back
+            suppressions.c.state != SuppressionState.REMOVED,  # an operator took the suppression back
         )
     )
     found = Suppressed()
@@ -131,7 +132,7 @@ def _handled(connection: Connection, region: str, event_ids: Iterable[int]) -> s
     for chunk in chunks(sorted(event_ids)):
         query = select(sync_actions.c.address, sync_actions.c.list_address).where(
             sync_actions.c.region == region,
-            sync_actions.c.kind == "list_unsubscribe",
+            sync_actions.c.kind == SyncActionKind.LIST_UNSUBSCRIBE,
             sync_actions.c.event_id.in_(chunk),
         )
         handled.update((address, (name or "").lower()) for address, name in connection.execute(query))

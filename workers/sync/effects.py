@@ -15,7 +15,8 @@ from sqlalchemy import Connection, FromClause
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from app.core.db import insert_ignoring_conflicts
-from app.core.models.sync import SUPPRESSION_KINDS, SyncAction
+from app.core.models.sync import SyncAction
+from app.core.models.sync_vocab import ADD_KINDS, SuppressionState, SyncActionStatus
 from app.core.settings import Settings
 from workers.sync.policy import (
     EventFacts,
@@ -92,7 +93,7 @@ def action_row(action: PlannedAction, event_id: int | None, now: datetime) -> di
         "list_address": action.list_address,
         "address": action.address,
         "payload": action.payload,
-        "status": "pending",
+        "status": SyncActionStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "last_error": None,
@@ -107,13 +108,15 @@ def _suppression_rows(
 ) -> list[dict[str, Any]]:
     """Pending copies on the other domains, and what Mailgun already keeps on the event's own domain."""
     rows = [
-        suppression_row(a.region, a.domain, a.address, a.kind, "pending", event.id, now)
+        suppression_row(a.region, a.domain, a.address, a.kind, SuppressionState.PENDING, event.id, now)
         for a in planned
-        if a.kind in SUPPRESSION_KINDS and a.domain
+        if a.kind in ADD_KINDS and a.domain
     ]
     origin = origin_suppression(event, domains, rules)
     if origin and event.domain and event.recipient:
         rows.append(
-            suppression_row(event.region, event.domain, event.recipient, origin, "observed", event.id, now)
+            suppression_row(
+                event.region, event.domain, event.recipient, origin, SuppressionState.OBSERVED, event.id, now
+            )
         )
     return rows

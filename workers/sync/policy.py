@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, Protocol
 
+from app.core.models.events_vocab import EventType
+from app.core.models.sync_vocab import SuppressionKind, SyncActionKind
 from app.core.settings import SyncSettings
 
 DEFAULT_BOUNCE_CODE = "550"
@@ -74,7 +76,11 @@ class Rules:
         return cls(sync.bounces, sync.complaints, sync.unsubscribes, sync.lists)
 
     def covers(self, event_type: str) -> bool:
-        switch = {"bounced": self.bounces, "complained": self.complaints, "unsubscribed": self.unsubscribes}
+        switch: Mapping[str, bool] = {
+            EventType.BOUNCED: self.bounces,
+            EventType.COMPLAINED: self.complaints,
+            EventType.UNSUBSCRIBED: self.unsubscribes,
+        }
         return switch.get(event_type, False)
 
 
@@ -82,7 +88,7 @@ class Rules:
 class PlannedAction:
     idempotency_key: str
     region: str
-    kind: str  # bounce | complaint | unsubscribe | list_unsubscribe
+    kind: SyncActionKind  # bounce | complaint | unsubscribe | list_unsubscribe
     address: str
     domain: str | None = None
     list_address: str | None = None
@@ -90,15 +96,18 @@ class PlannedAction:
 
 
 # Which suppression Mailgun itself keeps on the event's own domain for each type the rules act on.
-ORIGIN_KINDS: Mapping[str, str] = {
-    "bounced": "bounce",
-    "complained": "complaint",
-    "unsubscribed": "unsubscribe",
+ORIGIN_KINDS: Mapping[str, SuppressionKind] = {
+    EventType.BOUNCED: SuppressionKind.BOUNCE,
+    EventType.COMPLAINED: SuppressionKind.COMPLAINT,
+    EventType.UNSUBSCRIBED: SuppressionKind.UNSUBSCRIBE,
 }
 
 
 # The events whose list effect every mirror refresh converges to, by the suppression kind they leave.
-CONVERGING_KINDS: Mapping[str, str] = {"bounce": "bounced", "complaint": "complained"}
+CONVERGING_KINDS: Mapping[str, EventType] = {
+    SuppressionKind.BOUNCE: EventType.BOUNCED,
+    SuppressionKind.COMPLAINT: EventType.COMPLAINED,
+}
 CONVERGING_TYPES = frozenset(CONVERGING_KINDS.values())
 
 
@@ -112,7 +121,9 @@ def is_echo(event: EventFacts) -> bool:
     return (event.reason or "").strip().lower() in ECHO_REASONS
 
 
-def origin_suppression(event: EventFacts, region_domains: Collection[str], rules: Rules) -> str | None:
+def origin_suppression(
+    event: EventFacts, region_domains: Collection[str], rules: Rules
+) -> SuppressionKind | None:
     """The kind of suppression the event shows on its own domain, if any (unsubscribes from a list: none)."""
     if not acts_on(event, region_domains, rules) or _list_of(event) is not None:
         return None
@@ -126,18 +137,20 @@ def plan_actions(
     if not acts_on(event, region_domains, rules):
         return []
     others = sorted(d for d in {d.lower() for d in region_domains} if d != (event.domain or "").lower())
-    if event.type == "bounced":
-        return _on_domains(event, others, "bounce", _bounce(event)) + list_unsubscribes(
+    if event.type == EventType.BOUNCED:
+        return _on_domains(event, others, SyncActionKind.BOUNCE, _bounce(event)) + list_unsubscribes(
             event, member_of, rules
         )
-    if event.type == "complained":
-        return _on_domains(event, others, "complaint", _dated(event)) + list_unsubscribes(
+    if event.type == EventType.COMPLAINED:
+        return _on_domains(event, others, SyncActionKind.COMPLAINT, _dated(event)) + list_unsubscribes(
             event, member_of, rules
         )
     list_address = _list_of(event)
     if list_address is not None:
         return list_unsubscribes(event, [list_address], rules)
-    return _on_domains(event, others, "unsubscribe", {"tags": list(event.tags) or ["*"], **_dated(event)})
+    return _on_domains(
+        event, others, SyncActionKind.UNSUBSCRIBE, {"tags": list(event.tags) or ["*"], **_dated(event)}
+    )
 
 
 def plan_convergence(
@@ -195,7 +208,7 @@ def _list_of(event: EventFacts) -> str | None:
 
 
 def _on_domains(
-    event: EventFacts, domains: Sequence[str], kind: str, payload: dict[str, Any]
+    event: EventFacts, domains: Sequence[str], kind: SyncActionKind, payload: dict[str, Any]
 ) -> list[PlannedAction]:
     address = event.recipient or ""
     return [
@@ -213,9 +226,9 @@ def list_unsubscribes(event: EventFacts, lists: Collection[str], rules: Rules) -
     address = event.recipient or ""
     return [
         PlannedAction(
-            idempotency_key(event, "list_unsubscribe", name),
+            idempotency_key(event, SyncActionKind.LIST_UNSUBSCRIBE, name),
             event.region,
-            "list_unsubscribe",
+            SyncActionKind.LIST_UNSUBSCRIBE,
             address,
             list_address=name,
         )

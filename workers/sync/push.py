@@ -19,13 +19,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 
+from app.core.models.sync_vocab import ADD_KINDS, DELETE_KINDS, SyncActionKind, SyncActionStatus
 from app.core.settings import Settings
 from workers.events.claims import begin_claiming
 from workers.mailgun.client import MailgunClient, MailgunError, RateLimited, Reply, WrongRegion
 from workers.sync.calls import (
-    ADD_KINDS,
-    DELETE_KINDS,
-    LIST_KIND,
     PLURAL,
     Call,
     OutboxRow,
@@ -39,7 +37,7 @@ from workers.sync.store import pause_region, paused_until, sync_actions
 CLAIM_LIMIT = 5000
 LEASE = timedelta(minutes=15)  # longer than a task may run (workers/celery.py TASK_TIME_LIMIT_SECONDS)
 PUSH_BUDGET_SECONDS = 120.0
-KNOWN_KINDS = (*ADD_KINDS, *DELETE_KINDS, LIST_KIND)
+KNOWN_KINDS = tuple(SyncActionKind)
 
 actions = sync_actions
 
@@ -102,7 +100,9 @@ def claim_due(engine: Engine, region: str, now: datetime, limit: int) -> list[Ou
         query = (
             select(*columns)
             .where(
-                actions.c.region == region, actions.c.status == "pending", actions.c.next_attempt_at <= now
+                actions.c.region == region,
+                actions.c.status == SyncActionStatus.PENDING,
+                actions.c.next_attempt_at <= now,
             )
             .order_by(actions.c.next_attempt_at, actions.c.id)
             .limit(limit)

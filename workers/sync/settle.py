@@ -15,8 +15,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, update
 
+from app.core.models.sync_vocab import (
+    ACTION_MOVES,
+    ADD_KINDS,
+    DELETE_KINDS,
+    SuppressionState,
+    SyncActionStatus,
+)
 from app.core.settings import Settings
-from workers.sync.calls import ADD_KINDS, DELETE_KINDS, LIST_KIND, Call, OutboxRow, Outcome, retry_delay
+from workers.sync.calls import LIST_KIND, Call, OutboxRow, Outcome, retry_delay
 from workers.sync.store import chunks, mark_unsubscribed, set_suppression_state, sync_actions
 
 RETRY_CAP_SECONDS = 3600.0
@@ -29,11 +36,11 @@ def settle(
 ) -> None:
     with engine.begin() as connection:
         if outcome.status == "done":
-            _finish(connection, call.rows, "done", outcome.error, now)
+            _finish(connection, call.rows, SyncActionStatus.DONE, outcome.error, now)
             _mirror_done(connection, region, call, now)
         elif outcome.status == "failed":
-            _finish(connection, call.rows, "failed", outcome.error, now)
-            _suppression_state(connection, region, call, "failed", now)
+            _finish(connection, call.rows, SyncActionStatus.FAILED, outcome.error, now)
+            _suppression_state(connection, region, call, SuppressionState.FAILED, now)
         elif outcome.status == "retry":
             _retry(connection, settings, region, call, outcome.error, now)
         else:
@@ -54,8 +61,14 @@ def release(engine: Engine, rows: Sequence[OutboxRow], at: datetime) -> None:
 
 
 def _finish(
-    connection: Connection, rows: Sequence[OutboxRow], status: str, error: str | None, now: datetime
+    connection: Connection,
+    rows: Sequence[OutboxRow],
+    status: SyncActionStatus,
+    error: str | None,
+    now: datetime,
 ) -> None:
+    # The rows were claimed pending: the table says where they may go from there.
+    status = ACTION_MOVES.require(SyncActionStatus.PENDING, status)
     _set(connection, rows, status=status, attempts=actions.c.attempts + 1, last_error=error, updated_at=now)
 
 
@@ -67,8 +80,10 @@ def _retry(
         by_attempts[row.attempts + 1].append(row)
     for attempts, rows in by_attempts.items():
         if attempts >= settings.sync.max_attempts:
-            _set(connection, rows, status="dead", attempts=attempts, last_error=error, updated_at=now)
-            _suppression_state(connection, region, Call(call.kind, call.target, tuple(rows)), "failed", now)
+            dead = ACTION_MOVES.require(SyncActionStatus.PENDING, SyncActionStatus.DEAD)
+            _set(connection, rows, status=dead, attempts=attempts, last_error=error, updated_at=now)
+            failed = SuppressionState.FAILED
+            _suppression_state(connection, region, Call(call.kind, call.target, tuple(rows)), failed, now)
             continue
         delay = retry_delay(attempts, settings.sync.retry_seconds, RETRY_CAP_SECONDS)
         due = now + timedelta(seconds=delay)
@@ -77,15 +92,17 @@ def _retry(
 
 def _mirror_done(connection: Connection, region: str, call: Call, now: datetime) -> None:
     if call.kind in ADD_KINDS:
-        _suppression_state(connection, region, call, "synced", now)
+        _suppression_state(connection, region, call, SuppressionState.SYNCED, now)
     elif call.kind in DELETE_KINDS:
-        _suppression_state(connection, region, call, "removed", now)
+        _suppression_state(connection, region, call, SuppressionState.REMOVED, now)
     elif call.kind == LIST_KIND:
         for address in call.addresses:
             mark_unsubscribed(connection, region, call.target.lower(), address)
 
 
-def _suppression_state(connection: Connection, region: str, call: Call, state: str, now: datetime) -> None:
+def _suppression_state(
+    connection: Connection, region: str, call: Call, state: SuppressionState, now: datetime
+) -> None:
     kind = call.kind.removesuffix("_delete")
     if kind in ADD_KINDS:
         set_suppression_state(connection, region, call.target, kind, call.addresses, state, now)

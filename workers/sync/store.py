@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.models.sync import ListMember, MailingList, Suppression, SyncAction, SyncPause
+from app.core.models.sync_vocab import SuppressionState
 
 sync_actions: Table = SyncAction.__table__  # type: ignore[assignment]
 suppressions: Table = Suppression.__table__  # type: ignore[assignment]
@@ -24,6 +25,8 @@ sync_pauses: Table = SyncPause.__table__  # type: ignore[assignment]
 T = TypeVar("T")
 IN_CHUNK = 500  # well under SQLite's bound-parameter limit
 _SUPPRESSION_KEY = ("region", "domain", "address", "kind")
+# The states of a suppression that is in force or on its way.
+HELD = (SuppressionState.OBSERVED, SuppressionState.PENDING, SuppressionState.SYNCED)
 
 
 def upsert(
@@ -55,7 +58,7 @@ def suppression_row(
         "kind": kind,
         "state": state,
         "source_event_id": event_id,
-        "synced_at": now if state == "synced" else None,
+        "synced_at": now if state == SuppressionState.SYNCED else None,
         "created_at": now,
         "updated_at": now,
     }
@@ -81,7 +84,7 @@ def set_suppression_state(
     now: datetime,
 ) -> None:
     """The outcome of a push on existing rows (a row deleted meanwhile stays deleted)."""
-    synced_at = {"synced_at": now} if state in ("synced", "removed") else {}
+    synced_at = {"synced_at": now} if state in (SuppressionState.SYNCED, SuppressionState.REMOVED) else {}
     for chunk in chunks(sorted(set(addresses))):
         connection.execute(
             update(suppressions)
@@ -121,7 +124,7 @@ def known_suppressions(
             query = select(*columns).where(
                 suppressions.c.region == region,
                 suppressions.c.address.in_(chunk),
-                suppressions.c.state.in_(("observed", "pending", "synced")),
+                suppressions.c.state.in_(HELD),
             )
             found.update((r, d, a, k) for r, d, a, k in connection.execute(query))
     return found

@@ -7,20 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models.base import Base, big_pk, json_doc, json_or_none, text, text_or_none, utc_now, utc_time
 
-TYPES = (
-    "queued",
-    "delivered",
-    "deferred",
-    "bounced",
-    "rejected",
-    "opened",
-    "clicked",
-    "complained",
-    "unsubscribed",
-    "stored",
-    "unknown",
-)
-SOURCES = ("webhook", "legacy_webhook", "events_api")
+# The values of `type` and `source`: app/core/models/events_vocab.py (EventType, EventSource).
 
 
 class Event(Base):

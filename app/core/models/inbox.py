@@ -7,10 +7,12 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models.base import Base, big_pk, json_doc, text, text_or_none, utc_now, utc_time_or_none
+from app.core.models.inbox_vocab import InboxStatus
 
-# What arrived, decided at intake from the route and the body's shape.
-KINDS = ("webhook", "legacy_webhook", "inbound", "inbound_mime", "store_notify", "events_api")
-STATUSES = ("pending", "done", "dead")
+# The values of `kind` and `status`, and the moves of `status`: app/core/models/inbox_vocab.py.
+
+_PENDING = sql_text(f"status = '{InboxStatus.PENDING}'")
+_DEAD = sql_text(f"status = '{InboxStatus.DEAD}'")
 
 
 class InboxRow(Base):
@@ -29,7 +31,7 @@ class InboxRow(Base):
     signed_at: Mapped[utc_time_or_none]
     received_at: Mapped[utc_now]
     request_id: Mapped[text_or_none]
-    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default=InboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer(), nullable=False, server_default="0")
     error: Mapped[text_or_none]
     processed_at: Mapped[utc_time_or_none]
@@ -39,14 +41,14 @@ class InboxRow(Base):
         Index(
             "ix_inbox_pending",
             "id",
-            postgresql_where=sql_text("status = 'pending'"),
-            sqlite_where=sql_text("status = 'pending'"),
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
         ),
         Index(
             "ix_inbox_dead",
             "id",
-            postgresql_where=sql_text("status = 'dead'"),
-            sqlite_where=sql_text("status = 'dead'"),
+            postgresql_where=_DEAD,
+            sqlite_where=_DEAD,
         ),
         Index("ix_inbox_received_at", "received_at"),
     )

@@ -18,15 +18,12 @@ from app.core.models.base import (
     utc_time,
     utc_time_or_none,
 )
+from app.core.models.sync_vocab import SyncActionStatus
 
-SUPPRESSION_KINDS = ("bounce", "complaint", "unsubscribe")
-# `*_delete` remove a suppression (404 counts as done); `list_unsubscribe` sets subscribed=no on one member.
-ACTION_KINDS = (*SUPPRESSION_KINDS, "list_unsubscribe", *(f"{kind}_delete" for kind in SUPPRESSION_KINDS))
-ACTION_STATUSES = ("pending", "done", "failed", "dead")
-# observed: Mailgun reported it on that domain itself; pending/synced/failed: our copy to that domain.
-SUPPRESSION_STATES = ("observed", "pending", "synced", "failed", "removed")
+# The values of the kinds, statuses and states below, and the moves of an action's status:
+# app/core/models/sync_vocab.py.
 
-_PENDING = sql_text("status = 'pending'")
+_PENDING = sql_text(f"status = '{SyncActionStatus.PENDING}'")
 
 
 class SyncAction(Base):
@@ -41,7 +38,9 @@ class SyncAction(Base):
     list_address: Mapped[text_or_none]  # the list of a list_unsubscribe action
     address: Mapped[text]
     payload: Mapped[json_doc]  # the Mailgun record fields besides the address
-    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    status: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=SyncActionStatus.PENDING.value
+    )
     attempts: Mapped[int] = mapped_column(Integer(), nullable=False, server_default="0")
     next_attempt_at: Mapped[utc_now]
     last_error: Mapped[text_or_none]

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core import json_body
+from app.core.models.events_vocab import EventType
 from workers.events.normalize import (
     NormalizationError,
     NormalizedEvent,
@@ -21,8 +22,7 @@ from workers.events.normalize import (
 )
 from workers.events.payload_decode import json_safe
 
-TYPES = {"queued", "delivered", "deferred", "bounced", "rejected", "opened", "clicked", "complained",
-         "unsubscribed", "stored", "unknown"}  # fmt: skip
+TYPES = set(EventType)
 EVENT_NAMES = ["accepted", "delivered", "failed", "rejected", "opened", "clicked", "unsubscribed",
                "complained", "stored", "dropped", "bounced", "list_uploaded", "OPENED"]  # fmt: skip
 NEW_KEYS = ["event", "timestamp", "id", "severity", "reason", "recipient", "domain", "storage", "envelope",

@@ -9,9 +9,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun, worker_init
+from celery.signals import (
+    before_task_publish,
+    celeryd_init,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_ready,
+    worker_shutting_down,
+)
 
 from app.core.logs import configure_logging, request_id_var
+from workers.log_lines import log_shutdown_instead_of_printing, log_shutting_down
 
 HEADER = "mailhook_request_id"
 
@@ -39,6 +49,25 @@ def _configure_logging(**_: Any) -> None:
     from app.core.settings import load_settings
 
     configure_logging(load_settings().log_format)
+
+
+@celeryd_init.connect
+def _log_from_the_start(**_: Any) -> None:
+    """Before Celery checks privileges (and may warn): that warning is a log line like the rest."""
+    _configure_logging()
+
+
+@worker_ready.connect
+def _no_bare_prints_in_json(sender: Any = None, **_: Any) -> None:
+    from app.core.settings import load_settings
+
+    if load_settings().log_format == "json" and sender is not None:
+        log_shutdown_instead_of_printing(sender.controller)
+
+
+@worker_shutting_down.connect
+def _log_shutdown(how: str = "", sig: str = "", **_: Any) -> None:
+    log_shutting_down(how, sig)
 
 
 @worker_init.connect

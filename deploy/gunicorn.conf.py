@@ -70,7 +70,7 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 # waiting on a slow 30 MiB upload costs a little memory, not a whole worker process.
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", _default_workers())
-threads = _int("GUNICORN_THREADS", 8)
+threads = _settings.web_threads  # validated with the other settings: the intake sizes its pool to it
 # Idle keep-alive longer than the load balancer's own idle timeout (AWS ALB and nginx upstream keep-alive:
 # 60 s), so the balancer always closes first and never sends a request on a connection gunicorn has just
 # dropped (that race shows as sporadic 502s). Behind Google Cloud load balancers (600 s) set it to 620.

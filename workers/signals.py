@@ -6,7 +6,6 @@ Request ids follow the GOV.UK Notify pattern: added to the headers when a task i
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from celery.signals import (
@@ -73,12 +72,14 @@ def _log_shutdown(how: str = "", sig: str = "", **_: Any) -> None:
 @worker_init.connect
 def _serve_worker_metrics(**_: Any) -> None:
     """Workers have no HTTP server of their own: with MAILHOOK_WORKER_METRICS_PORT set, they get one."""
-    port = os.environ.get("MAILHOOK_WORKER_METRICS_PORT", "").strip()
-    if not port:
+    from app.core.settings import load_settings
+
+    port = load_settings().worker_metrics_port
+    if port is None:
         return
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = CollectorRegistry()
     MultiProcessCollector(registry)
-    start_http_server(int(port), registry=registry)
+    start_http_server(port, registry=registry)

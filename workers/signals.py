@@ -72,14 +72,14 @@ def _log_shutdown(how: str = "", sig: str = "", **_: Any) -> None:
 @worker_init.connect
 def _serve_worker_metrics(**_: Any) -> None:
     """Workers have no HTTP server of their own: with MAILHOOK_WORKER_METRICS_PORT set, they get one."""
+    from app.core.metrics import start_at_zero, worker_registry
+    from app.core.models.inbox import KINDS
     from app.core.settings import load_settings
 
+    start_at_zero(KINDS)
     port = load_settings().worker_metrics_port
     if port is None:
         return
-    from prometheus_client import CollectorRegistry, start_http_server
-    from prometheus_client.multiprocess import MultiProcessCollector
+    from prometheus_client import start_http_server
 
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry)
-    start_http_server(port, registry=registry)
+    start_http_server(port, registry=worker_registry())

@@ -68,8 +68,13 @@ def queues() -> str:
     return procfile_queues
 
 
+MONITORING = K8S / "monitoring"  # Prometheus Operator resources: applied on their own, not API-schema types
+
+
 def k8s_files() -> list[Path]:
-    return sorted(p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml")
+    return sorted(
+        p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and MONITORING not in p.parents
+    )
 
 
 def k8s_docs(files: list[Path] | None = None) -> list[dict[str, Any]]:

@@ -8,63 +8,17 @@ worker, an API read, a 404; then every process is stopped, so start and stop lin
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import REDIS_TEST_URL, REPO, TEST_KEY, payload, sign
-from tests.e2e.conftest import API_TOKEN, Service, free_port, wait_until_ready
+from tests.conftest import payload, sign
+from tests.e2e.conftest import API_TOKEN, procfile_processes
 
 pytestmark = pytest.mark.e2e
-
-
-def procfile() -> dict[str, str]:
-    lines = (REPO / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if ": " in line)
-
-
-def example_env() -> dict[str, str]:
-    lines = (REPO / "deploy" / "mailhook.env.example").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-
-
-@pytest.fixture
-def procfile_env(pg_url: str, tmp_path: Path) -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MAILGUN_", "MAILHOOK_", "PYTEST_"))},
-        **example_env(),
-        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-        "PYTHONPATH": str(REPO),
-        "DATABASE_URL": pg_url,
-        "REDIS_URL": REDIS_TEST_URL,
-        "MAILGUN_WEBHOOK_SIGNING_KEYS": TEST_KEY,
-        "MAILHOOK_API_TOKENS": API_TOKEN,
-        "MAILGUN_DOMAINS": "example.com:us,example.eu:eu,samples.mailgun.org:us",
-        "MAILHOOK_QUEUE_PREFIX": f"mh-logs-{uuid.uuid4().hex[:8]}:",
-        "PORT": str(free_port()),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "FORWARDED_ALLOW_IPS": "127.0.0.1",
-    }
-
-
-def start(running: Service, name: str, cwd: Path) -> None:
-    log = open(running.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-    running.processes[name] = subprocess.Popen(
-        ["bash", "-c", f"exec {procfile()[name]}"],
-        cwd=cwd,
-        env=running.env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
 
 
 def wait_for_event(client: httpx.Client, timeout: float = 30) -> list[dict[str, Any]]:
@@ -80,14 +34,7 @@ def wait_for_event(client: httpx.Client, timeout: float = 30) -> list[dict[str, 
 def test_web_worker_and_beat_write_only_json_lines(
     procfile_env: dict[str, str], tmp_path: Path, db_url_cleanup: None
 ) -> None:
-    (tmp_path / "metrics").mkdir()
-    (tmp_path / "beat").mkdir()
-    running = Service(f"http://127.0.0.1:{procfile_env['PORT']}", procfile_env, tmp_path)
-    try:
-        start(running, "web", REPO)
-        start(running, "worker", REPO)
-        start(running, "beat", tmp_path / "beat")  # its schedule file lands in its own folder
-        wait_until_ready(running.base_url + "/readyz")
+    with procfile_processes(procfile_env, tmp_path) as running:
         document = payload("delivered.webhook-json.anymail-real-sanitized.json")
         document["signature"] = sign()
         headers = {"Authorization": f"Bearer {API_TOKEN}", "X-Request-Id": "trace-me-0123456789"}
@@ -97,8 +44,6 @@ def test_web_worker_and_beat_write_only_json_lines(
             assert wait_for_event(client), "the worker never drained the delivery"
             assert client.get("/no/such/page").status_code == 404
         time.sleep(1)  # the worker's task lines after the event is visible
-    finally:
-        running.stop_all()
 
     lines = [
         (path.name, line)

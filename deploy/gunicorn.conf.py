@@ -10,12 +10,12 @@ import tempfile
 from typing import Any
 
 
-def _validate_settings() -> None:
+def _validated_settings() -> Any:
     """A bad setting stops the start here, as one line, before gunicorn imports the app or forks."""
     from app.core.settings import SettingsError, load_settings
 
     try:
-        load_settings()
+        return load_settings()
     except SettingsError as exc:
         sys.stderr.write(f"mailhook: configuration error: {exc}\n")
         sys.exit(2)
@@ -48,7 +48,17 @@ def _default_workers() -> int:
     return max(2, min(2 * cores, 8))
 
 
-_validate_settings()
+_settings = _validated_settings()
+
+
+def _log_like_the_app() -> None:
+    """The master's own lines (the app is preloaded here) in the app's format from the first one."""
+    from app.core.logs import configure_logging
+
+    configure_logging(_settings.log_format)
+
+
+_log_like_the_app()
 
 # Every worker process writes its counters here and /metrics sums them (prometheus_client's multiprocess
 # mode). Set before the app, and so prometheus_client, is imported.
@@ -60,7 +70,7 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 # waiting on a slow 30 MiB upload costs a little memory, not a whole worker process.
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", _default_workers())
-threads = _int("GUNICORN_THREADS", 8)
+threads = _settings.web_threads  # validated with the other settings: the intake sizes its pool to it
 # Idle keep-alive longer than the load balancer's own idle timeout (AWS ALB and nginx upstream keep-alive:
 # 60 s), so the balancer always closes first and never sends a request on a connection gunicorn has just
 # dropped (that race shows as sporadic 502s). Behind Google Cloud load balancers (600 s) set it to 620.
@@ -79,6 +89,12 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+if _settings.log_format == "json":
+    # gunicorn's start, stop and access lines as JSON objects too, in the stream the app's own lines share.
+    logger_class = "app.web.gunicorn_logging.JsonLogger"
+else:
+    # Text lines name the request id the app answered with, to find the app's lines for the same request.
+    access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 wsgi_app = "app.web.wsgi:app"
 # gunicorn 25.1+ opens a control socket under $HOME by default. The service user has no writable home
 # (read-only root in the image, ProtectSystem=strict under systemd), so it would only log an error at every

@@ -30,12 +30,21 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _url_given() -> str | None:
+    """The URL `mailhook db upgrade` passes; the alembic command run from the checkout (configured by
+    [tool.alembic] in pyproject.toml, with no .ini section) passes none, and DATABASE_URL is used."""
+    config = context.config
+    if not config.file_config.has_section(config.config_ini_section):
+        return None
+    return config.get_main_option("sqlalchemy.url")
+
+
 def run_migrations_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is not None:
         _run(connection)
         return
-    url = context.config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    url = _url_given() or load_settings().database_url
     engine = make_engine(url)
     # engine.begin(): the SET statements open the transaction, so commit it ourselves at the end.
     with engine.begin() as conn:

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from app.core.metrics import GaugeReading
-from app.core.models.inbox_vocab import InboxStatus
+from app.core.models.inbox_vocab import InboxKind, InboxStatus
 from app.core.models.sync_vocab import SyncActionStatus
 from app.core.models.tables import Base, InboxRow, PollCursor
+from app.core.settings import Settings
 
 inbox = InboxRow.__table__
 # States of the sync outbox worth watching; `done` rows only grow and are not backlog.
@@ -133,13 +134,39 @@ def read_every_database(engines: Sequence[Engine], now: datetime) -> tuple[list[
     return backlogs, freshest_positions(positions)
 
 
-def backlog_gauges(*engines: Engine) -> list[GaugeReading]:
+@dataclass(frozen=True, slots=True)
+class ExpectedSeries:
+    """The label values every gauge reports from the first scrape, zero or not, so an alert on one of them is
+    never silently absent: every inbox kind, every open sync state of each region with domains, every
+    configured domain's poller lag."""
+
+    kinds: tuple[str, ...] = tuple(InboxKind)
+    regions: tuple[str, ...] = ()
+    domains: tuple[tuple[str, str], ...] = ()  # (region, domain)
+    # A configured domain without a cursor yet is this far behind: its first poll starts that far back.
+    unpolled_lag_seconds: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExpectedSeries:
+        return cls(
+            regions=tuple(sorted(set(settings.domain_regions.values()))),
+            domains=tuple(sorted((r, d) for d, r in settings.domain_regions.items())),
+            unpolled_lag_seconds=settings.poll.lookback_hours * 3600.0,
+        )
+
+
+def backlog_gauges(expected: ExpectedSeries, *engines: Engine) -> list[GaugeReading]:
     """Gauges over every database given (each region's, when they are kept apart): unlabelled counts are
     sums, labelled ones keep their region. A database that does not answer makes the scrape report the
     database down, as one database always did."""
     now = datetime.now(UTC)
     backlogs, positions = read_every_database(engines, now)
     backlog = merge_backlogs(backlogs)
+    dead = {kind: 0 for kind in expected.kinds} | backlog.dead_by_kind
+    sync = {(r, state): 0 for r in expected.regions for state in OPEN_SYNC_STATES}
+    sync |= backlog.sync_by_region_state
+    lag = {key: expected.unpolled_lag_seconds for key in expected.domains}
+    lag |= {(p.region, p.domain): p.lag_seconds(now) for p in positions}
     return [
         ("mailhook_database_up", "Whether the database answered this scrape.", [], [([], 1.0)]),
         ("mailhook_inbox_pending", "Inbox rows waiting for the worker.", [], [([], float(backlog.pending))]),
@@ -150,22 +177,24 @@ def backlog_gauges(*engines: Engine) -> list[GaugeReading]:
             [([], backlog.oldest_pending_age)],
         ),
         (
-            "mailhook_dead_letters",
+            # Not `mailhook_dead_letters`: that is the family name of the counter mailhook_dead_letters_total
+            # in the OpenMetrics format, and two families may not share a name.
+            "mailhook_dead_letters_waiting",
             "Inbox rows dead-lettered and not replayed, by kind.",
             ["kind"],
-            [([kind], float(n)) for kind, n in backlog.dead_by_kind.items()],
+            [([kind], float(n)) for kind, n in sorted(dead.items())],
         ),
         (
             "mailhook_sync_actions",
             "Sync actions not yet done, by region and state.",
             ["region", "state"],
-            [([region, state], float(n)) for (region, state), n in backlog.sync_by_region_state.items()],
+            [([region, state], float(n)) for (region, state), n in sorted(sync.items())],
         ),
         (
             "mailhook_events_api_lag_seconds",
             "How far behind now the Events API poller's trusted position is, per domain.",
             ["region", "domain"],
-            [([p.region, p.domain], p.lag_seconds(now)) for p in positions],
+            [([region, domain], seconds) for (region, domain), seconds in sorted(lag.items())],
         ),
     ]
 

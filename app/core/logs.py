@@ -30,8 +30,14 @@ def new_request_id() -> str:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        # A record that names its own request (gunicorn's access line, after the request) keeps it.
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
         return True
+
+
+# Every attribute a bare LogRecord has; anything else on a record came from `extra=` and is kept in the line.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,8 +50,13 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None),
             "process": record.process,
         }
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and key not in line:
+                line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
         return json.dumps(line, default=str)
 
 
@@ -59,3 +70,5 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Python's warnings (deprecations from libraries at start) are written as log lines too, not as bare text.
+    logging.captureWarnings(True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client import values as prometheus_values
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -52,6 +53,43 @@ DATABASE_DOWN: GaugeReading = (
 )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mailhook")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+class BuildInfo(Collector):
+    """`mailhook_build_info{version="..."} 1` on every endpoint: which code answers, for dashboards and for
+    spotting a half-finished rollout."""
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "mailhook_build_info", "The running mailhook version; always 1.", labels=["version"]
+        )
+        family.add_metric([_version()], 1.0)
+        yield family
+
+
+def start_at_zero(kinds: Iterable[str]) -> None:
+    """Create the dead-letter counter's series for every inbox kind at 0 when a worker starts. A series born
+    at 1 has no earlier sample, so `increase()` misses the first dead letter of its kind; one born at 0 does
+    not."""
+    for kind in kinds:
+        DEAD_LETTERS.labels(kind)
+
+
+def worker_registry() -> CollectorRegistry:
+    """What a worker's own metrics endpoint serves: the counters of its pool's processes, and the build."""
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    registry.register(BuildInfo())
+    return registry
+
+
 class DatabaseGauges(Collector):
     def __init__(self, read: Callable[[], list[GaugeReading]]) -> None:
         self._read = read
@@ -70,7 +108,9 @@ class DatabaseGauges(Collector):
             yield family
 
 
-def exposition(read_gauges: Callable[[], list[GaugeReading]]) -> bytes:
+def exposition(read_gauges: Callable[[], list[GaugeReading]], accept: str = "") -> tuple[bytes, str]:
+    """The scrape's body and content type: OpenMetrics when the scraper asks for it (Prometheus does by
+    default), else the classic text format."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and _counters_in_files():
         MultiProcessCollector(registry)
@@ -80,7 +120,9 @@ def exposition(read_gauges: Callable[[], list[GaugeReading]]) -> bytes:
         for collector in list(REGISTRY._collector_to_names):
             registry.register(collector)
     registry.register(DatabaseGauges(read_gauges))
-    return generate_latest(registry)
+    registry.register(BuildInfo())
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type
 
 
 def _counters_in_files() -> bool:

@@ -80,6 +80,12 @@ class Settings:
     group_commit: bool = True
     log_format: str = "text"
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
+    # Concurrent group-commit writers per web process (app/intake/group_commit.py says why one).
+    group_committers: int = 1
+    # gunicorn threads per web process: the intake sizes its connection pool to them.
+    web_threads: int = 8
+    # Workers serve their metrics over HTTP on this port when set (they have no web server of their own).
+    worker_metrics_port: int | None = None
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
 
@@ -100,7 +106,7 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
-    env = os.environ if environ is None else environ
+    env = _with_file_secrets(os.environ if environ is None else environ)
     settings = Settings(
         database_url=_database_url(env),
         database_url_eu=_database_url_eu(env),
@@ -120,11 +126,51 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         attachment_max_bytes=_count(
             env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES, minimum=1
         ),
+        group_committers=_count(env, "MAILHOOK_GROUP_COMMITTERS", 1, minimum=1),
+        web_threads=_count(env, "GUNICORN_THREADS", 8, minimum=1),
+        worker_metrics_port=_port(env, "MAILHOOK_WORKER_METRICS_PORT"),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
     )
     _check_production(settings)
     return settings
+
+
+# Variables that hold a secret (or a URL that may carry a password): each can also be read from a file named
+# by NAME_FILE, as Docker and Kubernetes mount secrets, so the value never sits in the process environment.
+SECRET_VARIABLES = (
+    "DATABASE_URL",
+    "DATABASE_URL_EU",
+    "REDIS_URL",
+    "MAILGUN_WEBHOOK_SIGNING_KEYS",
+    "MAILGUN_API_KEY",
+    "MAILHOOK_API_TOKENS",
+)
+
+
+def _with_file_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
+    """`env` with each NAME_FILE's content (trailing newline and spaces stripped) as NAME."""
+    found = {name: env[f"{name}_FILE"] for name in SECRET_VARIABLES if env.get(f"{name}_FILE", "").strip()}
+    if not found:
+        return env
+    merged = dict(env)
+    for name, path in found.items():
+        if env.get(name, "").strip():
+            raise SettingsError(f"{name} and {name}_FILE are both set: keep one")
+        merged[name] = _read_secret_file(f"{name}_FILE", path.strip())
+    return merged
+
+
+def _read_secret_file(variable: str, path: str) -> str:
+    # The error names the variable and the path, never a byte of the file.
+    try:
+        with open(path, encoding="utf-8") as secret:
+            value = secret.read(1 << 20).strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{variable}: cannot read {path!r} ({type(exc).__name__})") from None
+    if not value:
+        raise SettingsError(f"{variable}: {path!r} is empty")
+    return value
 
 
 def _check_production(settings: Settings) -> None:
@@ -276,6 +322,15 @@ def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> 
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name, "").strip():
+        return None
+    port = _count(env, name, 0, minimum=1)
+    if port > 65535:
+        raise SettingsError(f"{name} must be a TCP port (1-65535), got {port}")
+    return port
 
 
 def _redacted_url(url: str) -> str:

@@ -15,7 +15,6 @@ becomes the next leader.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
@@ -26,8 +25,8 @@ Outcome = TypeVar("Outcome")
 MAX_BATCH = 128
 # One write in flight per process: while it waits for its WAL flush the next batch gathers. Measured on 2
 # cores, a second concurrent writer made batches smaller and cost more CPU per delivery than it saved in
-# latency; a database whose flushes are slow may want 2.
-COMMITTERS = int(os.environ.get("MAILHOOK_GROUP_COMMITTERS", "1"))
+# latency; a database whose flushes are slow may want 2 (MAILHOOK_GROUP_COMMITTERS, read by the settings).
+DEFAULT_COMMITTERS = 1
 
 
 class _Slot(Generic[Item, Outcome]):
@@ -50,7 +49,7 @@ class GroupCommitter(Generic[Item, Outcome]):
         self,
         write: Callable[[Sequence[Item]], Sequence[Outcome]],
         max_batch: int = MAX_BATCH,
-        committers: int = COMMITTERS,
+        committers: int = DEFAULT_COMMITTERS,
     ) -> None:
         self._write = write
         self._max_batch = max_batch

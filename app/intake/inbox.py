@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.db import LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, insert_ignoring_conflicts
 from app.core.models.inbox import InboxRow
 from app.intake.delivery import Delivery
-from app.intake.group_commit import COMMITTERS, MAX_BATCH, GroupCommitter
+from app.intake.group_commit import DEFAULT_COMMITTERS, MAX_BATCH, GroupCommitter
 
 COLUMNS = (
     "token",
@@ -78,10 +78,17 @@ def inbox_values(delivery: Delivery) -> dict[str, Any]:
 class PostgresInboxWriter:
     """A psycopg pool and a group committer, made lazily in each process (gunicorn forks after import)."""
 
-    def __init__(self, database_url: str, group_commit: bool = True, threads: int = 8) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        group_commit: bool = True,
+        threads: int = 8,
+        committers: int = DEFAULT_COMMITTERS,
+    ) -> None:
         self._conninfo = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
         self._group_commit = group_commit
         self._threads = threads
+        self._committers = committers
         self._pool: psycopg_pool.ConnectionPool | None = None
         self._committer: Submitter | None = None
         self._pid = 0
@@ -117,7 +124,7 @@ class PostgresInboxWriter:
                 if self._committer is None or self._pid != os.getpid():
                     self._pool = self._open()
                     self._committer = (
-                        GroupCommitter(self._write_batch)
+                        GroupCommitter(self._write_batch, committers=self._committers)
                         if self._group_commit
                         else DirectWriter(self._write_batch)
                     )
@@ -129,7 +136,7 @@ class PostgresInboxWriter:
         return psycopg_pool.ConnectionPool(
             self._conninfo,
             min_size=1,
-            max_size=COMMITTERS + 1 if self._group_commit else self._threads,
+            max_size=self._committers + 1 if self._group_commit else self._threads,
             open=True,
             name="inbox",
             kwargs={
@@ -196,10 +203,14 @@ class SqlAlchemyInboxWriter:
 
 
 def inbox_writer(
-    database_url: str, engine: Engine, group_commit: bool = True, threads: int = 8
+    database_url: str,
+    engine: Engine,
+    group_commit: bool = True,
+    threads: int = 8,
+    committers: int = DEFAULT_COMMITTERS,
 ) -> InboxWriter:
     if database_url.startswith("postgresql"):
-        return PostgresInboxWriter(database_url, group_commit, threads)
+        return PostgresInboxWriter(database_url, group_commit, threads, committers)
     return SqlAlchemyInboxWriter(engine)
 
 

@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, request
 
-from app.core.backlog import backlog_gauges
+from app.core.backlog import ExpectedSeries, backlog_gauges
 from app.core.logs import new_request_id, request_id_var
 from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS, elapsed_since, exposition, series
 from app.web.services import services
@@ -24,8 +24,12 @@ bp = Blueprint("observability", __name__)
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    body = exposition(lambda: backlog_gauges(*services().engines()))
-    return Response(body, mimetype="text/plain; version=0.0.4")
+    found = services()
+    expected = ExpectedSeries.from_settings(found.settings)
+    body, content_type = exposition(
+        lambda: backlog_gauges(expected, *found.engines()), request.headers.get("Accept", "")
+    )
+    return Response(body, content_type=content_type)
 
 
 def init_app(app: Flask) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -46,10 +45,11 @@ class Services:
 
     @cached_property
     def _inboxes(self) -> dict[str, InboxWriter]:
-        threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-        group_commit = self.settings.group_commit
+        settings = self.settings
         return {
-            store.name: inbox_writer(store.url, engine, group_commit, threads)
+            store.name: inbox_writer(
+                store.url, engine, settings.group_commit, settings.web_threads, settings.group_committers
+            )
             for store, engine in self.databases()
         }
 

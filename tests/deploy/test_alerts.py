@@ -19,7 +19,7 @@ import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
 from app.core import metrics, migrate
-from app.core.backlog import backlog_gauges
+from app.core.backlog import ExpectedSeries, backlog_gauges
 from app.core.db import make_engine
 from tests.conftest import REPO
 
@@ -46,7 +46,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
-        names.update(name for name, _, _, _ in backlog_gauges(engine))
+        names.update(name for name, _, _, _ in backlog_gauges(ExpectedSeries(), engine))
     finally:
         engine.dispose()
     return names

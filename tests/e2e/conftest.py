@@ -149,3 +149,67 @@ def db_url_cleanup(pg_url: str, pg_engine) -> Iterator[None]:  # type: ignore[no
 
     yield
     truncate_all(pg_engine)
+
+
+# --- the processes exactly as the Procfile and the example environment start them --------------------------
+
+
+def procfile() -> dict[str, str]:
+    lines = (REPO / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if ": " in line)
+
+
+def example_env() -> dict[str, str]:
+    lines = (REPO / "deploy" / "mailhook.env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+@pytest.fixture
+def procfile_env(pg_url: str, tmp_path: Path) -> dict[str, str]:
+    """deploy/mailhook.env.example with its placeholders pointed at this machine's Postgres and Redis."""
+    bin_dir = str(Path(sys.executable).parent)
+    (tmp_path / "metrics").mkdir(exist_ok=True)
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAILGUN_", "MAILHOOK_", "PYTEST_"))},
+        **example_env(),
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": REDIS_TEST_URL,
+        "MAILGUN_WEBHOOK_SIGNING_KEYS": TEST_KEY,
+        "MAILHOOK_API_TOKENS": API_TOKEN,
+        "MAILGUN_DOMAINS": "example.com:us,example.eu:eu,samples.mailgun.org:us",
+        "MAILHOOK_QUEUE_PREFIX": f"mh-procfile-{uuid.uuid4().hex[:8]}:",
+        "PORT": str(free_port()),
+        "MAILHOOK_WORKER_METRICS_PORT": str(free_port()),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
+
+
+def start_as_procfile(running: Service, name: str, cwd: Path) -> None:
+    """The Procfile's line for `name`, run by a shell as a Procfile runner would."""
+    log = open(running.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+    running.processes[name] = subprocess.Popen(
+        ["bash", "-c", f"exec {procfile()[name]}"],
+        cwd=cwd,
+        env=running.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+@contextmanager
+def procfile_processes(env: dict[str, str], log_dir: Path) -> Iterator[Service]:
+    """web, worker and beat started from the Procfile, ready when entered, all stopped on leaving."""
+    running = Service(f"http://127.0.0.1:{env['PORT']}", env, log_dir)
+    (log_dir / "beat").mkdir(exist_ok=True)
+    try:
+        start_as_procfile(running, "web", REPO)
+        start_as_procfile(running, "worker", REPO)
+        start_as_procfile(running, "beat", log_dir / "beat")  # its schedule file lands in its own folder
+        wait_until_ready(running.base_url + "/readyz")
+        yield running
+    finally:
+        running.stop_all()

@@ -54,6 +54,34 @@ def test_a_wrong_setting_stops_the_start_with_one_line(command: list[str], tmp_p
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("command", "variable", "value"),
+    [
+        (
+            [sys.executable, "-m", "celery", "-A", "workers.celery", "worker"],
+            "MAILHOOK_WORKER_METRICS_PORT",
+            "http",
+        ),
+        (
+            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py")],
+            "MAILHOOK_GROUP_COMMITTERS",
+            "two",
+        ),
+    ],
+    ids=["worker-metrics-port", "group-committers"],
+)
+def test_settings_read_by_one_process_only_are_validated_at_start(
+    command: list[str], variable: str, value: str, tmp_path: Path
+) -> None:
+    env = clean_env(**{variable: value}, GUNICORN_BIND=f"127.0.0.1:{free_port()}")
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert [line for line in done.stderr.splitlines() if variable in line] == [
+        f"mailhook: configuration error: {variable} must be a whole number, got {value!r}"
+    ]
+    assert "Traceback" not in done.stderr
+
+
 def test_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
     done = subprocess.run(
         [MAILHOOK, "db", "upgrade"],

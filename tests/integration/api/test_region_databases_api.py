@@ -286,7 +286,7 @@ def test_metrics_sum_the_backlog_of_both_databases(split_app: Flask, us_db: Engi
 
     assert metric(text, "mailhook_database_up") == 1
     assert metric(text, "mailhook_inbox_pending") == 3
-    assert metric(text, "mailhook_dead_letters", kind="webhook") == 2
+    assert metric(text, "mailhook_dead_letters_waiting", kind="webhook") == 2
     assert metric(text, "mailhook_sync_actions", region="us", state="failed") == 1
     assert metric(text, "mailhook_sync_actions", region="eu", state="dead") == 1
 

@@ -113,12 +113,16 @@ def test_mailgun_calls_count_a_call_that_timed_out(fakes: Fakes) -> None:
     assert sample("mailhook_mailgun_api_calls_total", region="us", status="timeout") == before + 1
 
 
-def test_the_lag_gauge_appears_per_domain_once_polled(
+def test_the_lag_gauge_is_there_per_domain_before_and_after_a_poll(
     engine: Engine, db_url: str, fakes: Fakes, tmp_path: Path
 ) -> None:
     settings = settings_with_token(db_url, fakes, tmp_path)
     client = create_app(settings).test_client()
-    assert "mailhook_events_api_lag_seconds{" not in client.get("/metrics").get_data(as_text=True)
+    before = client.get("/metrics").get_data(as_text=True)
+    for region, domain in (("us", US), ("us", US2), ("eu", EU)):
+        # Present from the first scrape, as far behind as the first poll will reach back.
+        lag = metric_value(before, "mailhook_events_api_lag_seconds", domain=domain, region=region)
+        assert lag == settings.poll.lookback_hours * 3600
     fakes.us.add_events(US, [event_item(now() - timedelta(hours=1))])
 
     poll_all(engine, settings)

@@ -39,10 +39,17 @@ RETRY_AFTER_SECONDS = "30"
 # Mailgun's 25 MB messages plus the form's overhead.
 INBOUND_MAX_BYTES = 30 * 1024 * 1024
 WEBHOOK = RouteRules("webhooks", max_bytes=1024 * 1024, form_kind="legacy_webhook")
+# Mailgun's routes post forms only: JSON there is refused before its body is read, never parsed unsigned.
 INBOUND = RouteRules(
-    "inbound", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound", store_notify_kind="store_notify"
+    "inbound",
+    max_bytes=INBOUND_MAX_BYTES,
+    form_kind="inbound",
+    json_kind=None,
+    store_notify_kind="store_notify",
 )
-INBOUND_MIME = RouteRules("inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound_mime")
+INBOUND_MIME = RouteRules(
+    "inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind="inbound_mime", json_kind=None
+)
 ROUTES = {
     "/webhooks/mailgun": WEBHOOK,
     "/inbound/mailgun": INBOUND,

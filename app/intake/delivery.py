@@ -17,6 +17,7 @@ from werkzeug.wsgi import get_input_stream
 
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
+from app.intake.body_deadline import DEADLINES
 from app.intake.signature_fields import (
     FormScanner,
     TooManyParts,
@@ -77,18 +78,21 @@ class RouteRules:
     store_notify_kind: str | None = None
 
 
-def read_delivery(environ: dict[str, Any], rules: RouteRules, request_id: str | None) -> Delivery:
-    """The delivery in one WSGI request. `request_id` is the one already chosen for the request."""
+def read_delivery(
+    environ: dict[str, Any], rules: RouteRules, request_id: str | None, body_seconds: float
+) -> Delivery:
+    """The delivery in one WSGI request. `request_id` is the one already chosen for the request; the body
+    must have arrived within `body_seconds`."""
     content_type = environ.get("CONTENT_TYPE", "")
     mimetype = content_type.partition(";")[0].strip().lower()
     _check_media_type(mimetype, rules)
     try:
         if mimetype in JSON_TYPES:
-            body = _read_body(environ, rules.max_bytes, None)
+            body = _read_body(environ, rules.max_bytes, None, body_seconds)
             signed, kind = _json(body, rules)
         else:
             scanner = form_scanner(content_type)
-            body = _read_body(environ, rules.max_bytes, scanner)
+            body = _read_body(environ, rules.max_bytes, scanner, body_seconds)
             signed, kind = _form(body, scanner, rules)
     except TooManyParts as exc:
         raise DeliveryError(413, "too_many_parts", str(exc)) from None
@@ -132,21 +136,28 @@ def _query_hints(query: str) -> dict[str, str]:
     return hints
 
 
-def _read_body(environ: dict[str, Any], limit: int, scanner: FormScanner | None) -> bytearray:
+def _read_body(environ: dict[str, Any], limit: int, scanner: FormScanner | None, seconds: float) -> bytearray:
     if _content_length(environ) > limit:
         raise DeliveryError(413, "too_large", f"request body is over the {limit}-byte limit for this route")
     # Bounded by Content-Length, or read to the end of a chunked body when the server says it ends it.
     stream = get_input_stream(environ, max_content_length=None)
     body = bytearray()
-    while chunk := stream.read(READ_CHUNK):
-        start = len(body)
-        body += chunk
-        if len(body) > limit:
-            raise DeliveryError(
-                413, "too_large", f"request body is over the {limit}-byte limit for this route"
-            )
-        if scanner is not None:
-            scanner.feed(body, start)
+    with DEADLINES.watch(environ.get("gunicorn.socket"), seconds) as watch:
+        try:
+            while chunk := stream.read(READ_CHUNK):
+                start = len(body)
+                body += chunk
+                if len(body) > limit:
+                    raise DeliveryError(
+                        413, "too_large", f"request body is over the {limit}-byte limit for this route"
+                    )
+                if scanner is not None:
+                    scanner.feed(body, start)
+        except Exception:
+            if not watch.expired:
+                raise
+    if watch.expired:  # the read was cut short: what arrived is not the whole body
+        raise DeliveryError(408, "body_timeout", f"the request body did not arrive within {seconds:g} s")
     return body
 
 

@@ -15,6 +15,7 @@ its charset, and that Content-Transfer-Encoding is not applied (RFC 7578 section
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -29,6 +30,7 @@ MAX_PARTS = 100_000
 # The preamble, or one part's header block: a long filename fits many times over.
 MAX_HEAD_BYTES = 64 * 1024
 FEED_CHUNK = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class MultipartError(ValueError):
@@ -57,6 +59,11 @@ class Part:
 class Chunk:
     data: bytes
     last: bool  # the part's content ends with this chunk
+
+
+def media_type(content_type: str) -> str:
+    """The lower-cased media type of a Content-Type value, without its parameters."""
+    return parse_options_header(content_type)[0].lower()
 
 
 def boundary(content_type: str) -> bytes:
@@ -90,16 +97,19 @@ class PartReader:
 
     def _receive(self, data: bytes | bytearray | memoryview | None) -> None:
         # The decoder copies what it is given into its own buffer, so a memoryview is safe to release.
-        if self._held:
-            self._decoder.receive_data(self._held)
         if data is None:
+            self._decoder.receive_data(self._held)
             self._held = b""
             self._decoder.receive_data(None)
             return
         # Werkzeug misreads a chunk that ends inside a closing delimiter ("\r\n--B-" gives the part a
         # stray "\r"): a tail that may begin a delimiter waits for the next chunk, so every reader decodes
         # the same body the same way however it arrives.
+        if len(data) < len(self._delimiter) + 8:  # too short to judge alone: judged with what was held
+            data, self._held = self._held + bytes(data), b""
         keep = _delimiter_tail(data, self._delimiter)
+        if self._held:
+            self._decoder.receive_data(self._held)
         self._decoder.receive_data(data[: len(data) - keep])  # type: ignore[arg-type]
         self._held = bytes(data[len(data) - keep :])
 
@@ -159,11 +169,12 @@ def read_parts(content_type: str, body: bytes | bytearray) -> list[tuple[Part, b
 
 def field_text(data: bytes, charset: str | None) -> str:
     """A field's content as text: its own charset when Python knows it as a text codec, else UTF-8;
-    undecodable bytes replaced, never raised."""
+    undecodable bytes replaced, never raised, and no lone surrogate (no text column takes one)."""
     try:
-        return data.decode(_text_codec(charset), "replace")
+        text = data.decode(_text_codec(charset), "replace")
     except Exception:  # a few codecs ("undefined", "idna") raise whatever the error handler says
-        return data.decode("utf-8", "replace")
+        text = data.decode("utf-8", "replace")
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def _text_codec(charset: str | None) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wsgi import get_input_stream
 
+from app.core import multipart
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
 from app.intake.body_deadline import DEADLINES
@@ -84,7 +85,7 @@ def read_delivery(
     """The delivery in one WSGI request. `request_id` is the one already chosen for the request; the body
     must have arrived within `body_seconds`."""
     content_type = environ.get("CONTENT_TYPE", "")
-    mimetype = content_type.partition(";")[0].strip().lower()
+    mimetype = multipart.media_type(content_type)  # as every reader of the body will see it
     _check_media_type(mimetype, rules)
     try:
         if mimetype in JSON_TYPES:

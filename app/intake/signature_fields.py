@@ -58,7 +58,7 @@ def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, ob
 
 
 def form_scanner(content_type: str) -> FormScanner:
-    if content_type.partition(";")[0].strip().lower() == multipart.MULTIPART:
+    if multipart.media_type(content_type) == multipart.MULTIPART:
         try:
             return MultipartScan(multipart.boundary(content_type))
         except multipart.MultipartError as exc:

@@ -67,7 +67,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Threads, not processes, carry concurrency: requests are short and I/O bound (one insert each), and a thread
-# waiting on a slow 30 MiB upload costs a little memory, not a whole worker process.
+# waiting on a slow 30 MiB upload costs a little memory, not a whole worker process. gthread gives a body
+# read no deadline of its own: the intake's MAILHOOK_BODY_DEADLINE_SECONDS (app/intake/body_deadline.py)
+# frees a thread held by a client that trickles its body in.
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", _default_workers())
 threads = _settings.web_threads  # validated with the other settings: the intake sizes its pool to it

@@ -18,6 +18,8 @@ DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 DEFAULT_SIGNATURE_MAX_AGE = 43200  # Mailgun retries for ~8 h and may resend the original signature.
 ENVIRONMENTS = ("development", "test", "production")
+# A request body must arrive within this (app/intake/body_deadline.py); Mailgun's 25 MB posts take seconds.
+DEFAULT_BODY_DEADLINE_SECONDS = 30.0
 # Inbound attachments up to this size keep their content in the database; larger ones their metadata only.
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -71,6 +73,7 @@ class Settings:
     api_bases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_API_BASES))
     api_tokens: tuple[str, ...] = ()
     signature_max_age: int = DEFAULT_SIGNATURE_MAX_AGE
+    body_deadline_seconds: float = DEFAULT_BODY_DEADLINE_SECONDS
     env: str = "development"
     retention_days: int = 30
     broker_dir: str = "var/broker"
@@ -117,6 +120,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_bases={r: _api_base(env, r) for r in REGIONS},
         api_tokens=_csv(env, "MAILHOOK_API_TOKENS"),
         signature_max_age=_count(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE, minimum=1),
+        body_deadline_seconds=_seconds(env, "MAILHOOK_BODY_DEADLINE_SECONDS", DEFAULT_BODY_DEADLINE_SECONDS),
         env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
         retention_days=_count(env, "MAILHOOK_RETENTION_DAYS", 30, minimum=1),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),

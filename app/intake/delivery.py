@@ -1,9 +1,9 @@
 """Reading one intake request into a Delivery: its body kept byte for byte, its signature parts found.
 
 Read straight from the WSGI environ (the intake is the hot path and skips Flask, see
-app/intake/middleware.py), and storage-free. The body is read once, in chunks, into one buffer; the signature
-fields are scanned out of it,
-never a parsed second copy of a 25 MB message.
+app/intake/middleware.py), and storage-free. The body is read once, in chunks, into one buffer; a form's
+signature fields are scanned out of each chunk as it arrives (app/intake/signature_fields.py), never a parsed
+second copy of a 25 MB message. JSON is read only where Mailgun sends it (event webhooks, 1 MiB at most).
 """
 
 from __future__ import annotations
@@ -15,10 +15,18 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wsgi import get_input_stream
 
+from app.core import multipart
 from app.core.models.inbox_vocab import InboxKind
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
-from app.intake.signature_fields import UnreadableBody, from_json, scan_form
+from app.intake.body_deadline import DEADLINES
+from app.intake.signature_fields import (
+    FormScanner,
+    TooManyParts,
+    UnreadableBody,
+    form_scanner,
+    from_json,
+)
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -68,23 +76,28 @@ class RouteRules:
     name: str
     max_bytes: int
     form_kind: str
-    json_kind: str = InboxKind.WEBHOOK
+    json_kind: str | None = InboxKind.WEBHOOK  # None: the route takes no JSON
     store_notify_kind: str | None = None
 
 
-def read_delivery(environ: dict[str, Any], rules: RouteRules, request_id: str | None) -> Delivery:
-    """The delivery in one WSGI request. `request_id` is the one already chosen for the request."""
+def read_delivery(
+    environ: dict[str, Any], rules: RouteRules, request_id: str | None, body_seconds: float
+) -> Delivery:
+    """The delivery in one WSGI request. `request_id` is the one already chosen for the request; the body
+    must have arrived within `body_seconds`."""
     content_type = environ.get("CONTENT_TYPE", "")
-    mimetype = content_type.partition(";")[0].strip().lower()
-    if mimetype not in JSON_TYPES + FORM_TYPES:
-        raise DeliveryError(
-            415,
-            "unsupported_media_type",
-            "send application/json, application/x-www-form-urlencoded or multipart/form-data",
-        )
-    body = _read_body(environ, rules.max_bytes)
+    mimetype = multipart.media_type(content_type)  # as every reader of the body will see it
+    _check_media_type(mimetype, rules)
     try:
-        signed, kind = _json(body, rules) if mimetype in JSON_TYPES else _form(body, content_type, rules)
+        if mimetype in JSON_TYPES:
+            body = _read_body(environ, rules.max_bytes, None, body_seconds)
+            signed, kind = _json(body, rules)
+        else:
+            scanner = form_scanner(content_type)
+            body = _read_body(environ, rules.max_bytes, scanner, body_seconds)
+            signed, kind = _form(body, scanner, rules)
+    except TooManyParts as exc:
+        raise DeliveryError(413, "too_many_parts", str(exc)) from None
     except UnreadableBody as exc:
         raise DeliveryError(400, "unreadable_body", str(exc)) from None
     hints = _query_hints(environ.get("QUERY_STRING", ""))
@@ -101,6 +114,20 @@ def read_delivery(environ: dict[str, Any], rules: RouteRules, request_id: str | 
     )
 
 
+def _check_media_type(mimetype: str, rules: RouteRules) -> None:
+    """Refused before a byte of the body is read."""
+    if mimetype in JSON_TYPES and rules.json_kind is None:
+        raise DeliveryError(
+            415,
+            "unsupported_media_type",
+            "this route takes Mailgun's route posts (application/x-www-form-urlencoded or "
+            "multipart/form-data); JSON event webhooks go to /webhooks/mailgun",
+        )
+    if mimetype not in JSON_TYPES + FORM_TYPES:
+        accepted = (*JSON_TYPES, *FORM_TYPES) if rules.json_kind else FORM_TYPES
+        raise DeliveryError(415, "unsupported_media_type", f"send {' or '.join(accepted)}")
+
+
 def _query_hints(query: str) -> dict[str, str]:
     """The query's parameters, the first value of each (as Flask's `request.args.get` would give)."""
     if not query:
@@ -111,18 +138,28 @@ def _query_hints(query: str) -> dict[str, str]:
     return hints
 
 
-def _read_body(environ: dict[str, Any], limit: int) -> bytearray:
+def _read_body(environ: dict[str, Any], limit: int, scanner: FormScanner | None, seconds: float) -> bytearray:
     if _content_length(environ) > limit:
         raise DeliveryError(413, "too_large", f"request body is over the {limit}-byte limit for this route")
     # Bounded by Content-Length, or read to the end of a chunked body when the server says it ends it.
     stream = get_input_stream(environ, max_content_length=None)
     body = bytearray()
-    while chunk := stream.read(READ_CHUNK):
-        body += chunk
-        if len(body) > limit:
-            raise DeliveryError(
-                413, "too_large", f"request body is over the {limit}-byte limit for this route"
-            )
+    with DEADLINES.watch(environ.get("gunicorn.socket"), seconds) as watch:
+        try:
+            while chunk := stream.read(READ_CHUNK):
+                start = len(body)
+                body += chunk
+                if len(body) > limit:
+                    raise DeliveryError(
+                        413, "too_large", f"request body is over the {limit}-byte limit for this route"
+                    )
+                if scanner is not None:
+                    scanner.feed(body, start)
+        except Exception:
+            if not watch.expired:
+                raise
+    if watch.expired:  # the read was cut short: what arrived is not the whole body
+        raise DeliveryError(408, "body_timeout", f"the request body did not arrive within {seconds:g} s")
     return body
 
 
@@ -134,13 +171,14 @@ def _content_length(environ: dict[str, Any]) -> int:
 
 
 def _json(body: bytearray, rules: RouteRules) -> tuple[SignedParts | None, str]:
+    assert rules.json_kind is not None  # _check_media_type refused JSON on this route otherwise
     signed, _document = from_json(body)
     return signed, rules.json_kind
 
 
-def _form(body: bytearray, content_type: str, rules: RouteRules) -> tuple[SignedParts | None, str]:
-    scan = scan_form(body, content_type)
-    if rules.store_notify_kind and "message-url" in scan.names:
+def _form(body: bytearray, scanner: FormScanner, rules: RouteRules) -> tuple[SignedParts | None, str]:
+    scan = scanner.finish(body)
+    if rules.store_notify_kind and scan.store_notify:
         return scan.signed, rules.store_notify_kind
     return scan.signed, rules.form_kind
 

@@ -2,8 +2,9 @@
 to the inbox, answer.
 
 Exactly 200 once the delivery is durable (or was already); 401 for a missing, bad or stale signature (Mailgun
-retries it, so a rotated key can be fixed in time); 400 unreadable; 413 too big; 415 wrong type; 503 with
-Retry-After when the database is unavailable, so Mailgun retries later.
+retries it, so a rotated key can be fixed in time); 400 unreadable; 408 a body that did not arrive within
+the body read deadline; 413 too big; 415 wrong type; 503 with Retry-After when the database is unavailable,
+so Mailgun retries later.
 
 The intake answers in a WSGI layer in front of the Flask app rather than as Flask views: it is the hot path
 (every event Mailgun sends, thousands a second at peak), and Flask's request context, routing and hooks cost
@@ -40,13 +41,17 @@ RETRY_AFTER_SECONDS = "30"
 # Mailgun's 25 MB messages plus the form's overhead.
 INBOUND_MAX_BYTES = 30 * 1024 * 1024
 WEBHOOK = RouteRules("webhooks", max_bytes=1024 * 1024, form_kind=InboxKind.LEGACY_WEBHOOK)
+# Mailgun's routes post forms only: JSON there is refused before its body is read, never parsed unsigned.
 INBOUND = RouteRules(
     "inbound",
     max_bytes=INBOUND_MAX_BYTES,
     form_kind=InboxKind.INBOUND,
+    json_kind=None,
     store_notify_kind=InboxKind.STORE_NOTIFY,
 )
-INBOUND_MIME = RouteRules("inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind=InboxKind.INBOUND_MIME)
+INBOUND_MIME = RouteRules(
+    "inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind=InboxKind.INBOUND_MIME, json_kind=None
+)
 ROUTES = {
     "/webhooks/mailgun": WEBHOOK,
     "/inbound/mailgun": INBOUND,
@@ -110,7 +115,9 @@ class Intake:
     def _accept(self, environ: dict[str, Any], rules: RouteRules, request_id: str) -> Answer:
         """Read, verify, store, wake, answer."""
         try:
-            delivery = read_delivery(environ, rules, request_id)
+            delivery = read_delivery(
+                environ, rules, request_id, self._services.settings.body_deadline_seconds
+            )
         except DeliveryError as exc:
             return _error(exc.status, exc.code, exc.message)
         refused = self._verify(delivery)

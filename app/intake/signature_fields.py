@@ -1,37 +1,47 @@
-"""Finding Mailgun's signature fields in a raw body without building the whole form in memory.
+"""Finding Mailgun's signature fields in a form body as it arrives, keeping nothing per field.
 
-An inbound message can be 25 MB. The web process needs only three small fields from it (timestamp, token,
-signature) and keeps the body itself byte for byte, so the body is scanned, never parsed into a second copy.
+An inbound message can be 25 MB, and anyone can send one unsigned. The web process needs only three small
+fields from it (timestamp, token, signature) and whether it is a store() notification (`message-url`); it
+keeps the body itself byte for byte, so the body is scanned as each chunk arrives, never parsed into a
+second copy, and the scan's own state is those few values whatever the number of fields or parts.
 Pure: no Flask, no database.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from urllib.parse import unquote_plus
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import unquote, unquote_plus
 
-from werkzeug.http import parse_options_header
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
-
-from app.core import json_body
+from app.core import json_body, multipart
 from app.core.signing import SignedParts
 
 NAMES = ("timestamp", "token", "signature")
+STORE_NOTIFY_FIELD = "message-url"
 # Bigger than any real signature field; a longer value is not Mailgun's and is cut off, then refused.
 MAX_FIELD_BYTES = 1024
-SCAN_CHUNK = 256 * 1024
-_URLENCODED_FIELD = re.compile(rb"(?:^|&)([^=&]*)=([^&]*)")
 
 
 class UnreadableBody(ValueError):
     """The body does not parse as its content type says."""
 
 
+class TooManyParts(UnreadableBody):
+    """A multipart body with more parts than any Mailgun post has."""
+
+
 @dataclass(frozen=True, slots=True)
 class FormScan:
     signed: SignedParts | None
-    names: frozenset[str]  # every field name present: tells a store() notification or a misrouted post
+    store_notify: bool  # a `message-url` field: a store() notification rather than a forward
+
+
+class FormScanner(Protocol):
+    def feed(self, body: bytearray, start: int) -> None:
+        """`body[start:]` has just arrived (the body so far is `body`)."""
+
+    def finish(self, body: bytearray) -> FormScan: ...
 
 
 def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, object]]:
@@ -47,63 +57,107 @@ def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, ob
     return SignedParts(*(_text(block.get(name)) for name in NAMES)), document
 
 
+def form_scanner(content_type: str) -> FormScanner:
+    if multipart.media_type(content_type) == multipart.MULTIPART:
+        try:
+            return MultipartScan(multipart.boundary(content_type))
+        except multipart.MultipartError as exc:
+            raise UnreadableBody(str(exc)) from None
+    return UrlencodedScan()
+
+
 def scan_form(body: bytes | bytearray, content_type: str) -> FormScan:
-    if content_type.startswith("multipart/"):
-        return _scan_multipart(body, content_type)
-    return _scan_urlencoded(body)
+    """The scan of a whole body at once (as the intake would read it arriving)."""
+    scanner = form_scanner(content_type)
+    buffer = bytearray(body)
+    scanner.feed(buffer, 0)
+    return scanner.finish(buffer)
 
 
-def _scan_urlencoded(body: bytes | bytearray) -> FormScan:
-    # On a name clash with user variables Mailgun posts its own signature fields last: the last one wins.
-    found: dict[str, str] = {}
-    names: set[str] = set()
-    for match in _URLENCODED_FIELD.finditer(body):
-        name = unquote_plus(bytes(match.group(1)[:MAX_FIELD_BYTES]).decode("utf-8", "replace"))
-        names.add(name)
-        if name in NAMES:
-            found[name] = unquote_plus(bytes(match.group(2)[:MAX_FIELD_BYTES]).decode("utf-8", "replace"))
-    return FormScan(_parts(found), frozenset(names))
+def _encoded(name: str) -> bytes:
+    """A pattern for `name` as a form may spell it: each byte literal or percent-encoded (either case)."""
+    return b"".join(b"(?:%s|%%(?i:%02x))" % (re.escape(bytes([byte])), byte) for byte in name.encode())
 
 
-def _scan_multipart(body: bytes | bytearray, content_type: str) -> FormScan:
-    boundary = parse_options_header(content_type)[1].get("boundary", "")
-    if not boundary:
-        raise UnreadableBody("multipart body without a boundary")
-    scan = _MultipartScan(boundary.encode("latin-1"))
-    view = memoryview(body)
-    try:
-        for start in range(0, len(view), SCAN_CHUNK):
-            scan.feed(view[start : start + SCAN_CHUNK])
-        scan.feed(None)
-    except ValueError:
-        raise UnreadableBody("multipart body could not be parsed") from None
-    return FormScan(_parts(scan.found), frozenset(scan.names))
+_WANTED = b"|".join(_encoded(name) for name in (*NAMES, STORE_NOTIFY_FIELD))
+# Every other field is passed over inside the regular expression engine, never visited one by one in Python.
+_FIELD = re.compile(rb"&(%s)=([^&]{0,%d})" % (_WANTED, MAX_FIELD_BYTES))
+_FIRST_FIELD = re.compile(rb"(%s)=([^&]{0,%d})" % (_WANTED, MAX_FIELD_BYTES))
 
 
-class _MultipartScan:
-    """Feeds werkzeug's event-based decoder and keeps only the signature fields' values."""
+@dataclass(slots=True)
+class UrlencodedScan:
+    """Fields are read up to the last `&` that has arrived; the one still arriving waits for more."""
+
+    found: dict[str, str] = field(default_factory=dict)
+    store_notify: bool = False
+    settled: int = 0  # the offset of the `&` that begins the first field not yet read
+    began: bool = False  # the body's first field (the one without an `&` before it) is read
+
+    def feed(self, body: bytearray, start: int) -> None:
+        cut = body.rfind(b"&", start)  # an earlier `&` was already the cut of an earlier feed
+        if cut >= 0:
+            self._read(body, cut)
+
+    def finish(self, body: bytearray) -> FormScan:
+        self._read(body, len(body))
+        return FormScan(_parts(self.found), self.store_notify)
+
+    def _read(self, body: bytearray, cut: int) -> None:
+        if not self.began and (first := _FIRST_FIELD.match(body, 0, cut)):
+            self._keep(first)
+        self.began = True
+        for match in _FIELD.finditer(body, self.settled, cut):
+            self._keep(match)
+        self.settled = cut
+
+    def _keep(self, match: re.Match[bytes]) -> None:
+        # On a name clash with user variables Mailgun posts its own signature fields last: the last one wins.
+        name = unquote(match.group(1).decode("ascii"))
+        if name == STORE_NOTIFY_FIELD:
+            self.store_notify = True
+        else:
+            self.found[name] = unquote_plus(match.group(2).decode("utf-8", "replace"))
+
+
+class MultipartScan:
+    """Werkzeug's decoder (app/core/multipart.py), keeping only the signature fields' values."""
 
     def __init__(self, boundary: bytes) -> None:
-        self.decoder = MultipartDecoder(boundary, max_parts=100_000)
+        self.reader = multipart.PartReader(boundary)
         self.found: dict[str, str] = {}
-        self.names: set[str] = set()
+        self.store_notify = False
         self.current: str | None = None
         self.value = b""
 
-    def feed(self, chunk: memoryview | None) -> None:
-        # The decoder only slices and searches its input, which a memoryview supports without a copy.
-        self.decoder.receive_data(chunk)  # type: ignore[arg-type]
-        while not isinstance(event := self.decoder.next_event(), NeedData | Epilogue):
-            if isinstance(event, File) and event.name in NAMES:
-                raise UnreadableBody("signature fields must be form values, not files")
-            if isinstance(event, Field | File):
-                self.names.add(event.name)
-                self.current = event.name if isinstance(event, Field) and event.name in NAMES else None
-                self.value = b""
-            elif isinstance(event, Data) and self.current is not None:
-                self.value = (self.value + bytes(event.data))[:MAX_FIELD_BYTES]
-                if not event.more_data:
-                    self.found[self.current] = self.value.decode("utf-8", "replace")
+    def feed(self, body: bytearray, start: int) -> None:
+        with memoryview(body) as view, view[start:] as arrived:
+            self._events(arrived)
+
+    def finish(self, body: bytearray) -> FormScan:
+        self._events(None)
+        return FormScan(_parts(self.found), self.store_notify)
+
+    def _events(self, data: memoryview | None) -> None:
+        try:
+            for event in self.reader.feed(data):
+                if isinstance(event, multipart.Part):
+                    self._start(event)
+                elif self.current is not None:
+                    self.value = (self.value + event.data)[:MAX_FIELD_BYTES]
+                    if event.last:
+                        self.found[self.current] = self.value.decode("utf-8", "replace")
+        except multipart.TooManyParts as exc:
+            raise TooManyParts(str(exc)) from None
+        except multipart.MultipartError as exc:
+            raise UnreadableBody(str(exc)) from None
+
+    def _start(self, part: multipart.Part) -> None:
+        if part.name in NAMES and part.is_file:
+            raise UnreadableBody("signature fields must be form values, not files")
+        self.store_notify = self.store_notify or part.name == STORE_NOTIFY_FIELD
+        self.current = part.name if part.name in NAMES else None
+        self.value = b""
 
 
 def _parts(found: dict[str, str]) -> SignedParts | None:

@@ -462,6 +462,8 @@ def test_ingress_admits_30_mib_inbound_mail_and_only_intake_paths() -> None:
     ingress = find(docs, "Ingress", "mailhook")
     body = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
     assert quantity_bytes(body) >= INBOUND_LIMIT
+    # Slow senders stay in nginx: gunicorn gets whole bodies only.
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "on"
     service = find(docs, "Service", "mailhook-web")
     paths = [p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
     assert {p["path"] for p in paths} == {"/webhooks/mailgun", "/inbound/mailgun"}

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from email.message import Message
-from email.parser import BytesParser
-from email.utils import collapse_rfc2231_value, getaddresses
+from email.utils import getaddresses
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from app.core import multipart
+
 URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
+MULTIPART = multipart.MULTIPART
 
 _DOMAIN = re.compile(r"(?:[\w-]+\.)+[\w-]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -306,27 +306,18 @@ def decode_form_body(content_type: str, body: bytes) -> list[tuple[str, str]]:
     """Ordered (name, value) pairs of a form POST, repeated names repeated.
 
     File parts of a multipart body are reported as (name, filename): the event needs no file content, and the
-    pair still shows that the file was there. Invalid UTF-8 is replaced, never raised.
+    pair still shows that the file was there. Invalid UTF-8 is replaced, never raised. Multipart is read by
+    the one reader every form goes through (app/core/multipart.py), so this decodes a body exactly as the
+    intake's signature scan and the route forwards do.
     """
     if not isinstance(content_type, str) or not isinstance(body, bytes | bytearray | memoryview):
         raise NormalizationError("a form body must be bytes with a content type string")
-    media_type = _media_type(content_type)
+    media_type = multipart.media_type(content_type)
     if media_type == URLENCODED:
         return _decode_urlencoded(bytes(body))
     if media_type == MULTIPART:
         return _decode_multipart(content_type, bytes(body))
     raise NormalizationError(f"unsupported form content type {media_type!r}")
-
-
-def _one_line(header_value: str) -> str:
-    # A CR or LF would end the synthetic header block the email parser reads.
-    return header_value.replace("\r", " ").replace("\n", " ")
-
-
-def _media_type(content_type: str) -> str:
-    header = Message()
-    header["Content-Type"] = _one_line(content_type)
-    return header.get_content_type()
 
 
 def _decode_urlencoded(body: bytes) -> list[tuple[str, str]]:
@@ -336,35 +327,18 @@ def _decode_urlencoded(body: bytes) -> list[tuple[str, str]]:
 
 
 def _decode_multipart(content_type: str, body: bytes) -> list[tuple[str, str]]:
-    head = b"Content-Type: " + _one_line(content_type).encode("utf-8", "replace") + b"\r\n\r\n"
     try:
-        message = BytesParser().parsebytes(head + body)
-        parts = message.get_payload() if message.is_multipart() else None
-        pairs = [_form_pair(part) for part in parts or [] if isinstance(part, Message)]
-    except Exception as exc:
-        # The email package is lenient, but on hostile input it has raised assorted exception types across
-        # Python releases; a body it cannot read is a payload error, not a crash.
-        raise NormalizationError(f"unreadable multipart body ({type(exc).__name__})") from exc
-    if parts is None:
-        raise NormalizationError("multipart body has no parts (missing or wrong boundary)")
-    return [pair for pair in pairs if pair is not None]
+        parts = multipart.read_parts(content_type, body)
+    except multipart.MultipartError as exc:
+        raise NormalizationError(f"unreadable multipart body: {exc}") from None
+    return [
+        (clean_text(part.name), clean_text(_part_value(part, content)))
+        for part, content in parts
+        if part.name is not None
+    ]
 
 
-def _form_pair(part: Message) -> tuple[str, str] | None:
-    name = part.get_param("name", header="content-disposition")
-    if name is None:
-        return None
-    filename = part.get_filename()
-    value = filename if filename is not None else _part_text(part)
-    return clean_text(collapse_rfc2231_value(name)), clean_text(value)
-
-
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, "replace")
-    except (LookupError, ValueError, TypeError):
-        return payload.decode("utf-8", "replace")
+def _part_value(part: multipart.Part, content: bytes) -> str:
+    if part.filename is not None:
+        return part.filename
+    return multipart.field_text(content, part.charset)

@@ -10,17 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, unquote_to_bytes
 
-from werkzeug.http import parse_options_header
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
-
+from app.core import multipart
 from workers.inbound.message import UploadedPart
 from workers.inbound.text import decode_bytes
 
 # Kept as bytes whatever the encoding: the whole raw message.
 RAW_FIELDS = frozenset({"body-mime"})
-FEED_CHUNK = 1024 * 1024
 URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
 
 
 class UnreadableForm(ValueError):
@@ -38,14 +34,11 @@ class RouteForm:
 
 
 def decode_route_form(content_type: str, body: bytes) -> RouteForm:
-    media_type, options = parse_options_header(content_type)
+    media_type = multipart.media_type(content_type)
     if media_type == URLENCODED:
         return _urlencoded(body)
-    if media_type == MULTIPART:
-        boundary = options.get("boundary", "")
-        if not boundary:
-            raise UnreadableForm("multipart body without a boundary")
-        return _multipart(body, boundary.encode("latin-1", "replace"))
+    if media_type == multipart.MULTIPART:
+        return _multipart(content_type, body)
     raise UnreadableForm(f"not a form: {media_type or 'no content type'}")
 
 
@@ -64,45 +57,21 @@ def _urlencoded(body: bytes) -> RouteForm:
     return form
 
 
-def _multipart(body: bytes, boundary: bytes) -> RouteForm:
-    reader = _MultipartReader(boundary)
-    view = memoryview(body)
+def _multipart(content_type: str, body: bytes) -> RouteForm:
+    """Read by the one reader every form goes through (app/core/multipart.py), so a route post decodes
+    exactly as the intake's signature scan and the legacy webhooks do."""
     try:
-        for start in range(0, len(view), FEED_CHUNK):
-            reader.feed(view[start : start + FEED_CHUNK])
-        reader.feed(None)
-    except ValueError as exc:
-        raise UnreadableForm(f"multipart body could not be parsed: {exc}") from None
-    return reader.form
-
-
-class _MultipartReader:
-    """Werkzeug's event-based decoder; each part's chunks are joined once, when the part ends."""
-
-    def __init__(self, boundary: bytes) -> None:
-        self.decoder = MultipartDecoder(boundary, max_parts=100_000)
-        self.form = RouteForm()
-        self.part: Field | File | None = None
-        self.chunks: list[bytes] = []
-
-    def feed(self, chunk: memoryview | None) -> None:
-        # The decoder only slices and searches its input, which a memoryview supports without a copy.
-        self.decoder.receive_data(chunk)  # type: ignore[arg-type]
-        while not isinstance(event := self.decoder.next_event(), NeedData | Epilogue):
-            if isinstance(event, Field | File):
-                self.part, self.chunks = event, []
-            elif isinstance(event, Data) and self.part is not None:
-                self.chunks.append(bytes(event.data))
-                if not event.more_data:
-                    self._finish(self.part, b"".join(self.chunks))
-                    self.part, self.chunks = None, []
-
-    def _finish(self, part: Field | File, content: bytes) -> None:
-        if isinstance(part, File):
-            ctype = part.headers.get("Content-Type")
-            self.form.files.append(UploadedPart(part.name, part.filename or None, ctype, content))
+        parts = multipart.read_parts(content_type, body)
+    except multipart.MultipartError as exc:
+        raise UnreadableForm(str(exc)) from None
+    form = RouteForm()
+    for part, content in parts:
+        if part.name is None:
+            continue  # no field name: nothing reads it, the same everywhere
+        if part.is_file:
+            form.files.append(UploadedPart(part.name, part.filename or None, part.content_type, content))
         elif part.name in RAW_FIELDS:
-            self.form.files.append(UploadedPart(part.name, None, None, content))
+            form.files.append(UploadedPart(part.name, None, None, content))
         else:
-            charset = parse_options_header(part.headers.get("Content-Type", ""))[1].get("charset")
-            self.form.fields.append((part.name, decode_bytes(content, charset or "utf-8")))
+            form.fields.append((part.name, multipart.field_text(content, part.charset)))
+    return form

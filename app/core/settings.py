@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.core.json_body import DEFAULT_MAX_DEPTH, MAX_DEPTH
 from app.core.regions import DEFAULT_API_BASES, REGIONS
 
 DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
@@ -80,6 +81,8 @@ class Settings:
     group_commit: bool = True
     log_format: str = "text"
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
+    # A JSON webhook nested deeper is refused at the intake; at most json_body.MAX_DEPTH, all of it storable.
+    json_max_depth: int = DEFAULT_MAX_DEPTH
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
 
@@ -119,6 +122,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=_choice(env, "MAILHOOK_LOG_FORMAT", ("json", "text"), _default_log_format(env)),
         attachment_max_bytes=_count(
             env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES, minimum=1
+        ),
+        json_max_depth=_count(
+            env, "MAILHOOK_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH, minimum=1, maximum=MAX_DEPTH
         ),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
@@ -265,7 +271,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+def _count(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -275,6 +283,8 @@ def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> 
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wsgi import get_input_stream
 
+from app.core.json_body import DEFAULT_MAX_DEPTH
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
 from app.intake.signature_fields import UnreadableBody, from_json, scan_form
@@ -71,7 +72,12 @@ class RouteRules:
     store_notify_kind: str | None = None
 
 
-def read_delivery(environ: dict[str, Any], rules: RouteRules, request_id: str | None) -> Delivery:
+def read_delivery(
+    environ: dict[str, Any],
+    rules: RouteRules,
+    request_id: str | None,
+    json_max_depth: int = DEFAULT_MAX_DEPTH,
+) -> Delivery:
     """The delivery in one WSGI request. `request_id` is the one already chosen for the request."""
     content_type = environ.get("CONTENT_TYPE", "")
     mimetype = content_type.partition(";")[0].strip().lower()
@@ -83,7 +89,10 @@ def read_delivery(environ: dict[str, Any], rules: RouteRules, request_id: str | 
         )
     body = _read_body(environ, rules.max_bytes)
     try:
-        signed, kind = _json(body, rules) if mimetype in JSON_TYPES else _form(body, content_type, rules)
+        if mimetype in JSON_TYPES:
+            signed, kind = _json(body, rules, json_max_depth)
+        else:
+            signed, kind = _form(body, content_type, rules)
     except UnreadableBody as exc:
         raise DeliveryError(400, "unreadable_body", str(exc)) from None
     hints = _query_hints(environ.get("QUERY_STRING", ""))
@@ -132,8 +141,8 @@ def _content_length(environ: dict[str, Any]) -> int:
         return 0
 
 
-def _json(body: bytearray, rules: RouteRules) -> tuple[SignedParts | None, str]:
-    signed, _document = from_json(body)
+def _json(body: bytearray, rules: RouteRules, max_depth: int) -> tuple[SignedParts | None, str]:
+    signed, _document = from_json(body, max_depth)
     return signed, rules.json_kind
 
 

@@ -106,7 +106,7 @@ class Intake:
     def _accept(self, environ: dict[str, Any], rules: RouteRules, request_id: str) -> Answer:
         """Read, verify, store, wake, answer."""
         try:
-            delivery = read_delivery(environ, rules, request_id)
+            delivery = read_delivery(environ, rules, request_id, self._services.settings.json_max_depth)
         except DeliveryError as exc:
             return _error(exc.status, exc.code, exc.message)
         refused = self._verify(delivery)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.core.json_body import DEFAULT_MAX_DEPTH, MAX_DEPTH
 from app.core.regions import DEFAULT_API_BASES, REGIONS
 
 DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
@@ -89,6 +90,8 @@ class Settings:
     web_threads: int = 8
     # Workers serve their metrics over HTTP on this port when set (they have no web server of their own).
     worker_metrics_port: int | None = None
+    # A JSON webhook nested deeper is refused at the intake; at most json_body.MAX_DEPTH, all of it storable.
+    json_max_depth: int = DEFAULT_MAX_DEPTH
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
 
@@ -133,6 +136,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         group_committers=_count(env, "MAILHOOK_GROUP_COMMITTERS", 1, minimum=1),
         web_threads=_count(env, "GUNICORN_THREADS", 8, minimum=1),
         worker_metrics_port=_port(env, "MAILHOOK_WORKER_METRICS_PORT"),
+        json_max_depth=_count(
+            env, "MAILHOOK_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH, minimum=1, maximum=MAX_DEPTH
+        ),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
     )
@@ -315,7 +321,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+def _count(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -325,6 +333,8 @@ def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> 
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from werkzeug.wsgi import get_input_stream
 
 from app.core import multipart
+from app.core.json_body import DEFAULT_MAX_DEPTH
 from app.core.models.inbox_vocab import InboxKind
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
@@ -81,7 +82,11 @@ class RouteRules:
 
 
 def read_delivery(
-    environ: dict[str, Any], rules: RouteRules, request_id: str | None, body_seconds: float
+    environ: dict[str, Any],
+    rules: RouteRules,
+    request_id: str | None,
+    body_seconds: float,
+    json_max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Delivery:
     """The delivery in one WSGI request. `request_id` is the one already chosen for the request; the body
     must have arrived within `body_seconds`."""
@@ -91,7 +96,7 @@ def read_delivery(
     try:
         if mimetype in JSON_TYPES:
             body = _read_body(environ, rules.max_bytes, None, body_seconds)
-            signed, kind = _json(body, rules)
+            signed, kind = _json(body, rules, json_max_depth)
         else:
             scanner = form_scanner(content_type)
             body = _read_body(environ, rules.max_bytes, scanner, body_seconds)
@@ -170,9 +175,9 @@ def _content_length(environ: dict[str, Any]) -> int:
         return 0
 
 
-def _json(body: bytearray, rules: RouteRules) -> tuple[SignedParts | None, str]:
+def _json(body: bytearray, rules: RouteRules, max_depth: int) -> tuple[SignedParts | None, str]:
     assert rules.json_kind is not None  # _check_media_type refused JSON on this route otherwise
-    signed, _document = from_json(body)
+    signed, _document = from_json(body, max_depth)
     return signed, rules.json_kind
 
 

@@ -115,8 +115,9 @@ class Intake:
     def _accept(self, environ: dict[str, Any], rules: RouteRules, request_id: str) -> Answer:
         """Read, verify, store, wake, answer."""
         try:
+            settings = self._services.settings
             delivery = read_delivery(
-                environ, rules, request_id, self._services.settings.body_deadline_seconds
+                environ, rules, request_id, settings.body_deadline_seconds, settings.json_max_depth
             )
         except DeliveryError as exc:
             return _error(exc.status, exc.code, exc.message)

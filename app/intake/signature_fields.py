@@ -44,9 +44,14 @@ class FormScanner(Protocol):
     def finish(self, body: bytearray) -> FormScan: ...
 
 
-def from_json(body: bytes | bytearray) -> tuple[SignedParts | None, dict[str, object]]:
+def from_json(
+    body: bytes | bytearray, max_depth: int = json_body.DEFAULT_MAX_DEPTH
+) -> tuple[SignedParts | None, dict[str, object]]:
     try:
-        document = json_body.loads(body)
+        # Inexact numbers are fine here: only the signature's strings are read, the bytes are kept as sent.
+        document = json_body.loads(body, max_depth=max_depth, exact=False)
+    except json_body.TooDeep as exc:
+        raise UnreadableBody(str(exc)) from None
     except (ValueError, RecursionError):
         raise UnreadableBody("body is not valid JSON") from None
     if not isinstance(document, dict):

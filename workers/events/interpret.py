@@ -56,6 +56,8 @@ def interpret_webhook(
         return normalize_legacy_form(fields, **context)  # type: ignore[arg-type]
     except NormalizationError as exc:
         return DeadLetter(f"cannot normalize: {exc}")
+    except json_body.TooDeep as exc:  # kept before the intake refused such bodies
+        return DeadLetter(f"unreadable body: {exc}")
     except (ValueError, RecursionError) as exc:
         return DeadLetter(f"unreadable body: {type(exc).__name__}")
 

@@ -6,7 +6,6 @@ column or raises NormalizationError, whatever the input.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,7 @@ from email.utils import getaddresses
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from app.core import multipart
+from app.core import json_body, multipart
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = multipart.MULTIPART
@@ -212,7 +211,8 @@ def _user_variables_from_text(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        decoded = json.loads(text)
+        # Every digit kept, and no deeper than what the stores keep: past that the text is kept as `_raw`.
+        decoded = json_body.loads(text)
     except (ValueError, RecursionError):
         decoded = None
     if isinstance(decoded, dict):

@@ -16,11 +16,11 @@ from collections import Counter, namedtuple
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import JSON, Connection
 
+from app.core import json_text
 from app.core.db import insert_ignoring_conflicts
 from app.core.metrics import EVENTS_STORED
 from app.core.models.events import Event
@@ -115,5 +115,5 @@ def _copy_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
 def _value(column: str, value: Any) -> Any:
     # COPY's text format takes a JSON column's text as is: no Jsonb wrapper and dumper per value.
     if column in JSON_COLUMNS and value is not None:
-        return orjson.dumps(value).decode()
+        return json_text.dumps(value)
     return value

@@ -55,6 +55,8 @@ def test_every_variable_is_read() -> None:
         ({"MAILHOOK_SIGNATURE_MAX_AGE": "ten"}, "MAILHOOK_SIGNATURE_MAX_AGE"),
         ({"MAILHOOK_SIGNATURE_MAX_AGE": "0"}, "MAILHOOK_SIGNATURE_MAX_AGE"),
         ({"MAILHOOK_ENV": "staging"}, "MAILHOOK_ENV"),
+        ({"MAILHOOK_JSON_MAX_DEPTH": "0"}, "MAILHOOK_JSON_MAX_DEPTH"),
+        ({"MAILHOOK_JSON_MAX_DEPTH": "257"}, "MAILHOOK_JSON_MAX_DEPTH"),
         ({"MAILHOOK_ENV": "production", "MAILHOOK_API_TOKENS": "t"}, "MAILGUN_WEBHOOK_SIGNING_KEYS"),
         ({"MAILHOOK_ENV": "production", "MAILGUN_WEBHOOK_SIGNING_KEYS": "k"}, "MAILHOOK_API_TOKENS"),
     ],
@@ -65,6 +67,13 @@ def test_wrong_settings_name_the_variable_in_one_line(environ: dict[str, str], n
     message = str(raised.value)
     assert named in message
     assert "\n" not in message
+
+
+def test_the_json_depth_limit_can_be_lowered_not_raised() -> None:
+    assert load_settings({}).json_max_depth == 256
+    assert load_settings({"MAILHOOK_JSON_MAX_DEPTH": "32"}).json_max_depth == 32
+    with pytest.raises(SettingsError, match="MAILHOOK_JSON_MAX_DEPTH must be at most 256, got 257"):
+        load_settings({"MAILHOOK_JSON_MAX_DEPTH": "257"})
 
 
 def test_repr_never_shows_secrets() -> None:

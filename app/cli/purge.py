@@ -19,6 +19,7 @@ from workers.ops.retention import PURGE_BATCH, cutoff_for, events_partitioned, p
 NOTES = {
     "inbox": "pending rows are kept",
     "inbound_messages": "attachments go with their message",
+    "signature_tokens": "tokens taken across split databases",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,10 +13,11 @@ from sqlalchemy import Engine
 from app.core.broker import celery_config
 from app.core.db import get_engine, store_engines
 from app.core.settings import Settings
-from app.core.stores import Store, delivery_region, store_for_region
+from app.core.stores import Store, delivery_region, split, store_for_region
 from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
 from app.intake.delivery import Delivery
 from app.intake.inbox import InboxWriter, inbox_writer
+from app.intake.tokens import TokenRule, taker_for
 from app.intake.wake import DrainWaker
 
 
@@ -46,12 +48,27 @@ class Services:
     @cached_property
     def _inboxes(self) -> dict[str, InboxWriter]:
         settings = self.settings
+        databases = self.databases()
+        primary, primary_engine = databases[0]
         return {
             store.name: inbox_writer(
-                store.url, engine, settings.group_commit, settings.web_threads, settings.group_committers
+                store.url,
+                engine,
+                settings.group_commit,
+                settings.web_threads,
+                self._token_rule(store, primary, primary_engine),
+                settings.group_committers,
             )
-            for store, engine in self.databases()
+            for store, engine in databases
         }
+
+    def _token_rule(self, store: Store, primary: Store, primary_engine: Engine) -> TokenRule | None:
+        """With a database per region, every token is taken in the primary database (app/intake/tokens.py)."""
+        if not split(self.settings):
+            return None
+        if store.name == primary.name:
+            return TokenRule(store.name)
+        return TokenRule(store.name, taker_for(primary.url, primary_engine, store.name))
 
     def close(self) -> None:
         """Release the inbox writers' connections, if any delivery opened them."""

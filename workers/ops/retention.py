@@ -1,4 +1,5 @@
-"""Retention: events, inbox rows and inbound messages older than MAILHOOK_RETENTION_DAYS are deleted.
+"""Retention: events, inbox rows, inbound messages and taken signature tokens older than
+MAILHOOK_RETENTION_DAYS are deleted.
 
 `events` is not partitioned, so there is no month to drop: rows go in bounded batches, one short
 transaction each, so a purge never holds locks or bloats one transaction for long, on Postgres or SQLite.
@@ -23,6 +24,7 @@ from app.core.models.events import Event
 from app.core.models.inbound import InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxStatus
+from app.core.models.tokens import SignatureToken
 from app.core.settings import Settings
 from app.core.stores import Store, stores
 from app.core.task_names import PURGE_EXPIRED
@@ -38,6 +40,7 @@ class Target:
     table: Any
     age: Any  # the column whose time says how old a row is
     keep: ColumnElement[bool]  # rows matching this are never purged
+    key: str = "id"  # the column a batch of rows is picked by
 
 
 def targets() -> list[Target]:
@@ -45,6 +48,8 @@ def targets() -> list[Target]:
         Target(Event.__table__, Event.occurred_at, true()),
         Target(InboxRow.__table__, InboxRow.received_at, InboxRow.status != InboxStatus.PENDING),
         Target(InboundMessageRow.__table__, InboundMessageRow.received_at, true()),
+        # Kept as long as inbox rows are, so a token stays taken across databases as long as in one.
+        Target(SignatureToken.__table__, SignatureToken.taken_at, true(), key="token"),
     ]
 
 
@@ -88,12 +93,11 @@ def _purge_table(
     engine: Engine, target: Target, cutoff: datetime, batch: int, on_batch: Callable[[str, int], None] | None
 ) -> Purged:
     table, total, batches = target.table, 0, 0
+    key = table.c[target.key]
     while True:
-        expired = select(table.c.id).where(target.age < cutoff, target.keep).limit(batch)
+        expired = select(key).where(target.age < cutoff, target.keep).limit(batch)
         with engine.begin() as connection:
-            deleted = connection.execute(
-                delete(table).where(table.c.id.in_(expired.scalar_subquery()))
-            ).rowcount
+            deleted = connection.execute(delete(table).where(key.in_(expired.scalar_subquery()))).rowcount
         total, batches = total + deleted, batches + 1
         if on_batch is not None and deleted:
             on_batch(table.name, deleted)

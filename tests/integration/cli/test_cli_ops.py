@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from app.core.models.events import Event
 from app.core.models.inbound import InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.polling import PollCursor
+from app.core.models.tokens import SignatureToken
 from tests.integration.conftest import add_inbox_row, inbox_status
 from tests.integration.reconcile_support import (
     KEY,
@@ -225,6 +226,10 @@ def test_the_installed_command_has_every_operator_command(
 
 def test_purge_deletes_what_is_older_than_the_retention(run: Invoke, engine: Engine) -> None:
     seed_old_and_new(engine)
+    with engine.begin() as connection:
+        for token, days in (("old-token", 40), ("new-token", 1)):
+            taken_at = now() - timedelta(days=days)
+            connection.execute(insert(SignatureToken).values(token=token, store="eu", taken_at=taken_at))
 
     dry = run(purge_command, "--older-than", "30d", "--dry-run")
     assert dry.exit_code == 0
@@ -239,8 +244,11 @@ def test_purge_deletes_what_is_older_than_the_retention(run: Invoke, engine: Eng
         "bounded batches)",
         "inbox: 2 deleted in 3 batch(es) of 1 at most (pending rows are kept)",
         "inbound_messages: 1 deleted in 2 batch(es) of 1 at most (attachments go with their message)",
+        "signature_tokens: 1 deleted in 2 batch(es) of 1 at most (tokens taken across split databases)",
     ]
     assert (count(engine, Event), count(engine, InboxRow), count(engine, InboundMessageRow)) == (1, 2, 1)
+    with engine.connect() as connection:
+        assert connection.scalars(select(SignatureToken.token)).all() == ["new-token"]
 
 
 def test_purge_uses_the_retention_setting_by_default(run: Invoke, engine: Engine) -> None:

@@ -425,9 +425,11 @@ def test_retention_purges_every_database(
         "[primary] events: 2 would be deleted",
         "[primary] inbox: 2 would be deleted",
         "[primary] inbound_messages: 1 would be deleted",
+        "[primary] signature_tokens: 0 would be deleted",
         "[eu] events: 2 would be deleted",
         "[eu] inbox: 2 would be deleted",
         "[eu] inbound_messages: 1 would be deleted",
+        "[eu] signature_tokens: 0 would be deleted",
     ]
     assert count(eu, Event) == 3
 

@@ -63,7 +63,7 @@ def replay_dead_letter(letter_id: str) -> Response:
         replay = (
             update(InboxRow)
             .where(inbox.c.id == row_id, inbox.c.status == "dead")
-            .values(status="pending", error=None)
+            .values(status="pending", error=None, attempts=0, claimed_until=None)  # its attempts start afresh
         )
         flipped = connection.execute(replay).rowcount
         row = connection.execute(select(*COLUMNS).where(inbox.c.id == row_id)).mappings().first()

@@ -65,7 +65,7 @@ def replay(connection: Connection, ids: Sequence[int]) -> list[int]:
     flipped = connection.execute(
         update(InboxRow)
         .where(inbox.c.id.in_(list(ids)), inbox.c.status == "dead")
-        .values(status="pending", error=None)
+        .values(status="pending", error=None, attempts=0, claimed_until=None)  # its attempts start afresh
         .returning(inbox.c.id)
     )
     return sorted(row.id for row in flipped)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select, update
 
 from app.core.settings import Settings
-from workers.events.claims import begin_claiming
+from workers.events.claims import begin_writing
 from workers.mailgun.client import MailgunClient, MailgunError, RateLimited, Reply, WrongRegion
 from workers.sync.calls import (
     ADD_KINDS,
@@ -94,7 +94,7 @@ def claim_due(engine: Engine, region: str, now: datetime, limit: int) -> list[Ou
         actions.c.attempts,
     )
     with engine.connect() as connection:
-        begin_claiming(connection)
+        begin_writing(connection)
         until = paused_until(connection, region)
         if until is not None and until > now:
             connection.rollback()

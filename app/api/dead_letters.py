@@ -69,7 +69,7 @@ def replay_dead_letter(letter_id: str) -> Response:
         replay = (
             update(InboxRow)
             .where(inbox.c.id == row_id, inbox.c.status.in_(REPLAYABLE))
-            .values(status=InboxStatus.PENDING, error=None)
+            .values(status=InboxStatus.PENDING, error=None, attempts=0, claimed_until=None)  # attempts afresh
         )
         flipped = connection.execute(replay).rowcount
         row = connection.execute(select(*COLUMNS).where(inbox.c.id == row_id)).mappings().first()

@@ -10,20 +10,14 @@ import json
 import logging
 
 from flask import Blueprint, Response, request
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
 from app.api.auth import CHALLENGE, check_authorization, presents_bearer
 from app.api.cross_site import SAFE_METHODS, cross_site_refusal
 from app.api.problems import ApiError
+from app.core.db import store_is_away
 from app.core.errors import error_response
 from app.web.services import services
 
@@ -107,13 +101,6 @@ def store_failed(exc: SQLAlchemyError) -> Response:
     return error_response(
         503, "store_unavailable", "storage is unavailable, retry later", {"Retry-After": RETRY_AFTER_SECONDS}
     )
-
-
-def store_is_away(exc: SQLAlchemyError) -> bool:
-    """Whether a database error says the store is down, busy or unreachable, so that a retry may succeed."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
 
 
 @bp.app_errorhandler(404)

@@ -12,8 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -106,6 +109,15 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose(close=False)
         _engines.clear()
+
+
+def store_is_away(exc: BaseException) -> bool:
+    """Whether an error says the store is down, busy or unreachable (a retry may succeed), rather than that
+    it refused what it was given. psycopg's own errors count too: the COPY paths use its cursor directly."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    away = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+    return isinstance(exc, (*away, psycopg.OperationalError, psycopg.InterfaceError))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

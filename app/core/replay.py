@@ -66,7 +66,7 @@ def replay(connection: Connection, ids: Sequence[int]) -> list[int]:
     flipped = connection.execute(
         update(InboxRow)
         .where(inbox.c.id.in_(list(ids)), inbox.c.status.in_(REPLAYABLE))
-        .values(status=InboxStatus.PENDING, error=None)
+        .values(status=InboxStatus.PENDING, error=None, attempts=0, claimed_until=None)  # attempts afresh
         .returning(inbox.c.id)
     )
     return sorted(row.id for row in flipped)

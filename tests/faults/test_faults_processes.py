@@ -1,7 +1,8 @@
 """Processes killed, reloaded and stopped under load: nothing in flight is lost, nothing is stored twice.
 
-A Celery worker killed with SIGKILL mid-drain rolls its open batch back (the claim is inside the batch's
-transaction); a gunicorn worker killed mid-request leaves requests unanswered, which Mailgun retries. A
+A Celery worker killed with SIGKILL mid-drain rolls its open batch back (its rows are marked done only by the
+batch's own transaction, and come back once their claim runs out, the attempt counted); a gunicorn worker
+killed mid-request leaves requests unanswered, which Mailgun retries. A
 graceful reload (SIGHUP to the gunicorn master) and a warm shutdown (SIGTERM to the Celery worker) fail no
 request and settle each batch whole.
 """

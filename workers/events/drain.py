@@ -1,7 +1,10 @@
 """drain_inbox: claim pending inbox rows, normalize them, store events in bulk, settle the rows.
 
-One transaction per batch: events inserted (duplicates ignored by the unique key), rows marked done or dead,
-all or nothing. Running it twice, or on two workers at once, never stores an event twice.
+A batch is claimed in a transaction of its own, which counts the attempt on each row
+(workers/events/claims.py), then normalized with no transaction open, then written in one transaction:
+events inserted (duplicates ignored by the unique key), rows marked done or dead. A row that cannot be stored
+is set apart as a dead letter with its reason and the rest of its batch is stored without it
+(workers/events/apart.py). Running it twice, or on two workers at once, never stores an event twice.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from celery import Task, shared_task
 from sqlalchemy import Connection, Engine, exists, select
@@ -21,7 +25,16 @@ from app.core.regions import REGIONS
 from app.core.settings import Settings
 from app.core.stores import PRIMARY, split, store_for_region
 from app.core.task_names import DRAIN_INBOX, SWEEP_INBOX
-from workers.events.claims import ClaimedRow, begin_claiming, claim_pending, mark_dead
+from workers.events.apart import describe, write_apart
+from workers.events.claims import (
+    Claim,
+    ClaimedRow,
+    begin_writing,
+    claim_batch,
+    mark_dead,
+    note_failed_attempt,
+    take,
+)
 from workers.events.forward import forward_rows
 from workers.events.interpret import DeadLetter, interpret_webhook
 from workers.events.store import store_events
@@ -48,31 +61,84 @@ class BatchResult:
     dead_by_kind: dict[str, int] = field(default_factory=dict)
     fetches: list[int] = field(default_factory=list)
     forwards: dict[int, Engine] = field(default_factory=dict)  # rows that belong in another database
+    more: bool = False  # claimable rows were left for the next batch
 
 
 def drain_batch(
     engine: Engine, settings: Settings, limit: int = BATCH_SIZE, store: str = PRIMARY
 ) -> BatchResult:
     """One batch from the database `store` names (the primary one unless the EU has its own)."""
-    with engine.connect() as connection:
-        begin_claiming(connection)
-        rows = claim_pending(connection, limit)
-        result = _process(connection, rows, settings, store)
-        forward_rows(connection, result.forwards)
-        connection.commit()
+    claim = claim_batch(engine, limit)
+    _count_dead(claim.gave_up_kinds.values())  # committed with the claim
+    result = BatchResult(
+        claimed=len(claim.rows) + len(claim.gave_up), dead=len(claim.gave_up), more=claim.more
+    )
+    if not claim.rows:
+        return result
+    meanings = _interpret(claim.rows, settings)  # pure: no transaction is open meanwhile
+    try:
+        with engine.connect() as connection:
+            begin_writing(connection)
+            ours = take(connection, claim.rows)
+            _process(
+                connection, [row for row in claim.rows if row.id in ours], meanings, settings, store, result
+            )
+            forward_rows(connection, result.forwards)
+            connection.commit()
+    except Exception as exc:
+        _note_failure(engine, claim, exc)
+        raise
+    result.dead += len(result.dead_reasons)
     # Only once committed, so a rolled-back batch is not counted.
-    for kind, n in result.dead_by_kind.items():
-        DEAD_LETTERS.labels(kind).inc(n)
+    kinds = {row.id: row.kind for row in claim.rows}
+    _count_dead(kinds[row_id] for row_id in result.dead_reasons)
     # Only once committed: a fetch must find its pending message.
     enqueue_fetches(settings, result.fetches, store)
     return result
 
 
-def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings, store: str) -> BatchResult:
-    result = BatchResult(claimed=len(rows))
+def _count_dead(kinds: Any) -> None:
+    counts: dict[str, int] = {}
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    for kind, n in counts.items():
+        DEAD_LETTERS.labels(kind).inc(n)
+
+
+def _note_failure(engine: Engine, claim: Claim, exc: Exception) -> None:
+    try:
+        note_failed_attempt(engine, claim.rows, describe(exc))
+    except Exception as noted:  # the store is away: the claim runs out on its own
+        log.warning("could not note a failed drain attempt: %s", type(noted).__name__)
+
+
+def _interpret(rows: list[ClaimedRow], settings: Settings) -> dict[int, object]:
+    """What each webhook row means (an event or a dead letter), worked out before the write begins."""
+    return {
+        row.id: interpret_webhook(
+            row.kind,
+            row.content_type,
+            row.body,
+            domain_regions=settings.domain_regions,
+            region_hint=row.region_hint,
+            domain_hint=row.domain_hint,
+        )
+        for row in rows
+        if not is_inbound(row.kind, row.route) and row.kind in WEBHOOK_KINDS
+    }
+
+
+def _process(
+    connection: Connection,
+    rows: list[ClaimedRow],
+    meanings: dict[int, object],
+    settings: Settings,
+    store: str,
+    result: BatchResult,
+) -> None:
     elsewhere = _regions_kept_elsewhere(settings, store)
     event_rows = []
-    for row in rows:  # claimed rows are already marked done; only the dead ones are re-marked below
+    for row in rows:  # taken rows are already marked done; only the dead ones are re-marked below
         if is_inbound(row.kind, row.route):
             inbound = store_inbound(connection, row, settings, store)
             if inbound.forward_to is not None:
@@ -85,28 +151,24 @@ def _process(connection: Connection, rows: list[ClaimedRow], settings: Settings,
         if row.kind not in WEBHOOK_KINDS:
             result.dead_reasons[row.id] = f"no processor for inbox kind {row.kind!r}"
             continue
-        outcome = interpret_webhook(
-            row.kind,
-            row.content_type,
-            row.body,
-            domain_regions=settings.domain_regions,
-            region_hint=row.region_hint,
-            domain_hint=row.domain_hint,
-        )
+        outcome = meanings[row.id]
         if isinstance(outcome, DeadLetter):
             result.dead_reasons[row.id] = outcome.reason
             continue
-        if outcome.region in elsewhere:
-            result.forwards[row.id] = elsewhere[outcome.region]
+        if outcome.region in elsewhere:  # type: ignore[attr-defined]
+            result.forwards[row.id] = elsewhere[outcome.region]  # type: ignore[attr-defined]
             continue
-        event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})
-    result.events = store_events(connection, event_rows, settings)  # with their sync actions, all or nothing
+        event_rows.append({**outcome.as_row(), "inbox_id": row.id, "received_at": row.received_at})  # type: ignore[attr-defined]
+
+    def refused(event: dict[str, Any], reason: str) -> None:
+        result.dead_reasons[event["inbox_id"]] = f"the event could not be stored: {reason}"
+
+    # Each part with its sync actions, all or nothing.
+    stored = write_apart(
+        connection, event_rows, lambda part: [store_events(connection, part, settings)], refused
+    )
+    result.events = sum(stored)
     mark_dead(connection, result.dead_reasons)
-    result.dead = len(result.dead_reasons)
-    for row in rows:
-        if row.id in result.dead_reasons:
-            result.dead_by_kind[row.kind] = result.dead_by_kind.get(row.kind, 0) + 1
-    return result
 
 
 def _regions_kept_elsewhere(settings: Settings, store: str) -> dict[str, Engine]:
@@ -126,7 +188,7 @@ def drain_until_empty(
         total += batch.claimed
         if batch.dead:
             log.warning("dead-lettered %d inbox rows", batch.dead)
-        if batch.claimed < BATCH_SIZE:
+        if not batch.more:
             return total, False
     return total, True
 

@@ -16,9 +16,11 @@ from app.core.db import insert_ignoring_conflicts
 from app.core.models.inbox import InboxRow
 
 inbox = InboxRow.__table__
-# What travels: the delivery as received. Status, attempts and errors start afresh in the target.
+# What travels: the delivery as received. Status, attempts, claim and errors start afresh in the target.
 CARRIED = [
-    column for column in inbox.c if column.name not in ("id", "status", "attempts", "error", "processed_at")
+    column
+    for column in inbox.c
+    if column.name not in ("id", "status", "attempts", "error", "processed_at", "claimed_until")
 ]
 
 

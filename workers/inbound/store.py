@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Connection, Table, insert, select, update
-from sqlalchemy.exc import DataError, IntegrityError
 
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
@@ -22,6 +21,7 @@ from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxKind
 from app.core.settings import Settings
 from app.core.stores import PRIMARY, store_for_region
+from workers.events.apart import describe, is_the_items_fault
 from workers.events.claims import ClaimedRow
 from workers.inbound.parse import InboundAttachment, InboundParseError
 from workers.inbound.route_form import UnreadableForm, decode_route_form
@@ -69,10 +69,12 @@ def store_inbound(
     try:
         with connection.begin_nested():
             return _store(connection, row, parsed, settings, store)
-    except (DataError, IntegrityError) as exc:
+    except Exception as exc:
+        if not is_the_items_fault(exc):
+            raise  # the store is away: the whole attempt fails, and is counted on its rows
         # The type only: a driver message quotes the statement's parameters, i.e. the mail.
         log.warning("inbound row %d refused by the database: %s", row.id, type(exc).__name__)
-        return InboundResult(f"the database refused the parsed message ({type(exc).__name__})")
+        return InboundResult(f"the database refused the parsed message ({describe(exc)})")
 
 
 def _store(

@@ -6,8 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import SQLAlchemyError
-
+from app.core.db import store_is_away
 from app.core.settings import Settings
 from app.core.stores import split
 
@@ -16,11 +15,14 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def on_its_own(settings: Settings, store: str, work: str) -> Iterator[None]:
-    """With a database per region, one that is down must not stop the others: its failure is logged and its
-    work waits for the next run. With one database, the failure is the task's."""
+    """With a database per region, whatever fails in one (it is down, or anything else goes wrong there) must
+    not stop the others: the failure is logged and that database's work waits for the next run. With one
+    database, the failure is the task's."""
     try:
         yield
-    except SQLAlchemyError as exc:
+    except Exception as exc:
         if not split(settings):
             raise
-        log.warning("%s skipped the %s database, unavailable: %s", work, store, type(exc).__name__)
+        # The type only: a driver's message can quote a statement's parameters.
+        why = "unavailable" if store_is_away(exc) else "failed"
+        log.warning("%s skipped the %s database, %s: %s", work, store, why, type(exc).__name__)

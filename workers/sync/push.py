@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select, update
 
 from app.core.models.sync_vocab import ADD_KINDS, DELETE_KINDS, SyncActionKind, SyncActionStatus
 from app.core.settings import Settings
-from workers.events.claims import begin_claiming
+from workers.events.claims import begin_writing
 from workers.mailgun.client import MailgunClient, MailgunError, RateLimited, Reply, WrongRegion
 from workers.sync.calls import (
     PLURAL,
@@ -92,7 +92,7 @@ def claim_due(engine: Engine, region: str, now: datetime, limit: int) -> list[Ou
         actions.c.attempts,
     )
     with engine.connect() as connection:
-        begin_claiming(connection)
+        begin_writing(connection)
         until = paused_until(connection, region)
         if until is not None and until > now:
             connection.rollback()

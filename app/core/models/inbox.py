@@ -33,6 +33,8 @@ class InboxRow(Base):
     request_id: Mapped[text_or_none]
     status: Mapped[str] = mapped_column(String(10), nullable=False, server_default=InboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer(), nullable=False, server_default="0")
+    # Held by a drain's claim until then (workers/events/claims.py); None when no claim holds it.
+    claimed_until: Mapped[utc_time_or_none]
     error: Mapped[text_or_none]
     processed_at: Mapped[utc_time_or_none]
 

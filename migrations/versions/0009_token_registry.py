@@ -13,7 +13,7 @@ from alembic import op
 from app.core.models.base import UTCDateTime as UTC
 
 revision: str = "0009_token_registry"
-down_revision: str | None = "0007_dashboard_sessions"
+down_revision: str | None = "0008_inbox_attempts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/feed on Postgres and SQLite: one order, each event once, cursors, filters, long-poll, retention.
+"""GET /api/v1/feed on Postgres and SQLite: one order, each event once, cursors, filters, long-poll.
 
 The concurrency proofs (open transactions, many writers) are Postgres-only and live in test_feed_concurrency.
 On Postgres the feed serves a committed event once no transaction older than it is open on the server, and
@@ -73,7 +73,7 @@ def test_a_full_page_ends_at_its_last_item_and_a_position_resumes_after_its_item
     api: Api, engine: Engine
 ) -> None:
     stored = [add_event(engine) for _ in range(5)]
-    seen, _ = read_all(api, len(stored))
+    read_all(api, len(stored))
     body = page(api, limit="3")
     assert [item["id"] for item in body["items"]] == stored[:3]
     assert body["next_cursor"] == body["items"][-1]["feed_position"]

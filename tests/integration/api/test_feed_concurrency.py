@@ -46,7 +46,9 @@ def api(feed_app: Flask) -> Api:
     return Api(feed_app.test_client())
 
 
-def store(connection: Connection, settings: Settings, count: int = 1, *, likely_new: bool = True) -> list[str]:
+def store(
+    connection: Connection, settings: Settings, count: int = 1, *, likely_new: bool = True
+) -> list[str]:
     rows = [event_row() for _ in range(count)]
     store_events(connection, rows, settings, likely_new=likely_new)
     return [row["mailgun_event_id"] for row in rows]

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, intake, pipeline, query
+from bench import e2e, feed, intake, pipeline, query
 
 RESULTS_DIR = Path("var") / "bench"
 TARGETS = {
@@ -25,6 +25,7 @@ TARGETS = {
     "e2e exactly once": lambda r: r["e2e"]["exactly_once"],
     "query p99 (< 50 ms)": lambda r: all(v["p99_ms"] < 50 for v in r["query"]["endpoints"].values()),
     "worker RSS flat (< 10% growth)": lambda r: r["memory"]["rss_growth"] < 0.10,
+    "feed wake-up p99 (< 1 s)": lambda r: r["feed"]["wake_p99_ms"] < 1000,
 }
 SMOKE = {
     "intake": {"seconds": 5, "rounds": 1},
@@ -32,6 +33,7 @@ SMOKE = {
     "e2e": {"rate": 100, "seconds": 5},
     "query": {"rows": 20_000, "requests": 20},
     "memory": {"rows": 3000},
+    "feed": {"rows": 5000, "wakeups": 10},
 }
 FULL = {
     "intake": {"seconds": 15},
@@ -39,6 +41,7 @@ FULL = {
     "e2e": {"rate": 1000, "seconds": 60},
     "query": {"rows": 5_000_000, "requests": 200},
     "memory": {"rows": 1_000_000},
+    "feed": {"rows": 1_000_000, "wakeups": 100},
 }
 
 
@@ -49,6 +52,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "e2e": e2e.run,
         "query": query.run,
         "memory": pipeline.memory,
+        "feed": feed.run,
     }
     results: dict[str, Any] = {}
     for name, runner in runners.items():
@@ -61,7 +65,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
-    m = results["memory"]
+    m, f = results["memory"], results["feed"]
     tenths = m["rss_mib_by_tenth"]
     rows = [
         (
@@ -97,6 +101,12 @@ def table(results: dict[str, Any]) -> str:
             f"{tenths.get('1')} / {tenths.get('5')} / {tenths.get('10')}",
             f"+{m['rss_growth']:.0%}",
         ),
+        (
+            "feed items/s via API (plain SELECT rows/s)",
+            f"{f['feed_items_per_second']} ({f['select_rows_per_second']}), {f['rows']} rows",
+            f"{f['ratio']:.2f}",
+        ),
+        ("feed long-poll wake-up p50 / p99 ms", f"{f['wake_p50_ms']} / {f['wake_p99_ms']}", ""),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]

@@ -34,8 +34,9 @@ from app.core.models.events_vocab import EventType
 from app.core.timeparse import format_time
 
 events = Event.__table__
-# The raw payload is for the single-event view only; inbox_id is plumbing, not part of an event.
-ITEM_COLUMNS = [column for column in events.c if column.name not in ("payload", "inbox_id")]
+# The raw payload is for the single-event view only; inbox_id and the feed's position column are plumbing,
+# not part of an event (the feed serves its position as an opaque string).
+ITEM_COLUMNS = [column for column in events.c if column.name not in ("payload", "inbox_id", "feed_xact")]
 TIME_FIELDS = ("occurred_at", "received_at")
 LIST_PARAMS = (
     "recipient",

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.api import events, sync_docs
+from app.api import events, feed_docs, sync_docs
 from app.api.doc_parts import (
     Schema,
     json_body,
@@ -172,6 +172,7 @@ def _paths() -> dict[str, Any]:
             )
         },
         **sync_docs.paths(),
+        **feed_docs.paths(),
         "/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -296,6 +297,7 @@ def _schemas() -> dict[str, Any]:
         "InboundAttachment": object_schema(_attachment_properties()),
         "InboundPage": page("InboundSummary"),
         **sync_docs.schemas(),
+        **feed_docs.schemas(_event_properties()),
     }
 
 

@@ -29,16 +29,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Row = TypeVar("Row")
 
 
-def parse_limit(raw: str | None) -> int:
+def parse_limit(raw: str | None, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
+        return default
     if not raw.isascii() or not raw.isdigit():
-        raise bad_parameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-    if len(raw.lstrip("0")) > len(str(MAX_LIMIT)):  # never int() a run of digits of any length
-        raise bad_parameter("limit", f"must be from 1 to {MAX_LIMIT}")
+        raise bad_parameter("limit", f"must be a whole number from 1 to {maximum}")
+    if len(raw.lstrip("0")) > len(str(maximum)):  # never int() a run of digits of any length
+        raise bad_parameter("limit", f"must be from 1 to {maximum}")
     limit = int(raw)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise bad_parameter("limit", f"must be from 1 to {MAX_LIMIT}, got {limit}")
+    if not 1 <= limit <= maximum:
+        raise bad_parameter("limit", f"must be from 1 to {maximum}, got {limit}")
     return limit
 
 
@@ -47,21 +47,22 @@ def encode_cursor(listing: str, key: Sequence[int]) -> str:
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
-def decode_cursor(listing: str, raw: str, size: int) -> list[int]:
+def decode_cursor(listing: str, raw: str, size: int, parameter: str = "cursor") -> list[int]:
     """The key of `size` integers a cursor of this listing carries, each within the stores' 64-bit range;
-    400 for anything else (a forged 10**30 would otherwise reach the query and fail there)."""
+    400 naming `parameter` for anything else (a forged 10**30 would otherwise reach the query and fail
+    there)."""
     if len(raw) > _MAX_CURSOR_CHARS or not _BASE64URL.fullmatch(raw):
-        raise _bad_cursor()
+        raise _bad_cursor(parameter)
     try:
         decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _bad_cursor() from None
+        raise _bad_cursor(parameter) from None
     if not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] != listing:
-        raise _bad_cursor()
+        raise _bad_cursor(parameter)
     key = decoded[1:]
     # bool is an int to Python; a cursor we wrote never holds one.
     if not all(type(part) is int and is_bigint(part) for part in key):
-        raise _bad_cursor()
+        raise _bad_cursor(parameter)
     return key
 
 
@@ -93,5 +94,5 @@ def _micros(value: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _bad_cursor() -> ApiError:
-    return bad_parameter("cursor", "is not a cursor this listing issued")
+def _bad_cursor(parameter: str = "cursor") -> ApiError:
+    return bad_parameter(parameter, "is not a cursor this listing issued")

@@ -13,7 +13,17 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
+from app.api import (
+    dead_letters,
+    events,
+    feed,
+    inbound,
+    openapi,
+    recipients,
+    stats,
+    suppressions,
+    sync_actions,
+)
 from app.api.auth import CHALLENGE, check_authorization, presents_bearer
 from app.api.cross_site import SAFE_METHODS, cross_site_refusal
 from app.api.problems import ApiError
@@ -33,6 +43,7 @@ bp.add_url_rule("/events", view_func=events.list_events, methods=["GET"])
 bp.add_url_rule("/events/<event_id>", view_func=events.get_event, methods=["GET"])
 # `path`: a Message-Id or an address may legally contain a slash.
 bp.add_url_rule("/messages/<path:message_id>/events", view_func=events.message_timeline, methods=["GET"])
+bp.add_url_rule("/feed", view_func=feed.read_feed, methods=["GET"])
 bp.add_url_rule("/recipients/<path:address>", view_func=recipients.recipient_summary, methods=["GET"])
 bp.add_url_rule("/stats", view_func=stats.event_stats, methods=["GET"])
 bp.add_url_rule("/dead-letters", view_func=dead_letters.list_dead_letters, methods=["GET"])

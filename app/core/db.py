@@ -138,5 +138,16 @@ def insert_ignoring_conflicts(table: Any, engine_or_dialect: Any) -> Any:
     return dialect_insert(table).on_conflict_do_nothing()
 
 
+def upsert(
+    table: Any, engine_or_dialect: Any, key: list[str], row: dict[str, Any], *, where: Any = None
+) -> Any:
+    """INSERT the row, or UPDATE the one holding its key (only where `where` holds), in the dialect."""
+    name = getattr(getattr(engine_or_dialect, "dialect", engine_or_dialect), "name", engine_or_dialect)
+    dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).values(row)
+    updated = {column: statement.excluded[column] for column in row if column not in key}
+    return statement.on_conflict_do_update(index_elements=key, set_=updated, where=where)
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"

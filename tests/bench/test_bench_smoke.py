@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bench import e2e, intake, pipeline, query
+from bench import e2e, feed, intake, pipeline, query
 
 pytestmark = pytest.mark.e2e
 
@@ -43,3 +43,10 @@ def test_query_benchmark_runs() -> None:
     result = query.run(rows=5000, requests=5)
     assert set(result["endpoints"]) == {"recipient", "message_id", "domain+time"}
     assert "Index Scan" in result["plans"]["recipient"]
+
+
+def test_feed_benchmark_runs() -> None:
+    result = feed.run(rows=3000, wakeups=5)
+    assert result["rows"] == 3000
+    assert result["feed_items_per_second"] > 0 and result["select_rows_per_second"] > 0
+    assert result["wake_p99_ms"] < 30_000  # each long-poll was answered by the event, not by its timeout

@@ -6,6 +6,8 @@ transaction each, so a purge never holds locks or bloats one transaction for lon
 Inbox rows still pending are never purged: they are work not done yet, not history. Attachments go with
 their message (foreign key, ON DELETE CASCADE). With a database per region (app/core/stores.py) each database
 is purged in turn, under a lease of its own, and one that fails does not keep the others from theirs.
+Deleting events raises the database's feed horizon (app/core/models/feed.py) in the same transaction, so a
+feed cursor that still had them to read is refused, never silently moved past them.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
-from sqlalchemy import ColumnElement, Engine, delete, func, select, text, true
+from sqlalchemy import ColumnElement, Connection, Delete, Engine, delete, func, select, text, true, tuple_
 
-from app.core.db import engine_for_url
+from app.core.db import engine_for_url, upsert
 from app.core.models.events import Event
+from app.core.models.feed import HORIZON_ROW, FeedHorizon
 from app.core.models.inbound import InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxStatus
@@ -97,12 +100,29 @@ def _purge_table(
     while True:
         expired = select(key).where(target.age < cutoff, target.keep).limit(batch)
         with engine.begin() as connection:
-            deleted = connection.execute(delete(table).where(key.in_(expired.scalar_subquery()))).rowcount
+            deleted = _delete(connection, delete(table).where(key.in_(expired.scalar_subquery())))
         total, batches = total + deleted, batches + 1
         if on_batch is not None and deleted:
             on_batch(table.name, deleted)
         if deleted < batch:
             return Purged(table.name, total, batches)
+
+
+def _delete(connection: Connection, statement: Delete) -> int:
+    if statement.table is not Event.__table__:
+        return int(connection.execute(statement).rowcount)
+    positions = connection.execute(statement.returning(Event.feed_xact, Event.id)).all()
+    if positions:
+        raise_feed_horizon(connection, max((int(xact), int(row_id)) for xact, row_id in positions))
+    return len(positions)
+
+
+def raise_feed_horizon(connection: Connection, position: tuple[int, int]) -> None:
+    """Record that events up to `position` may be gone (the horizon only ever rises)."""
+    horizon = FeedHorizon.__table__
+    row = {"id": HORIZON_ROW, "feed_xact": position[0], "event_id": position[1]}
+    current, proposed = tuple_(horizon.c.feed_xact, horizon.c.event_id), tuple_(*position)
+    connection.execute(upsert(horizon, connection, ["id"], row, where=current < proposed))
 
 
 def _count(engine: Engine, target: Target, cutoff: datetime) -> int:

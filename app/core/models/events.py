@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models.base import Base, big_pk, json_doc, json_or_none, text, text_or_none, utc_now, utc_time
+from app.core.models.feed import feed_xact
 
 # The values of `type` and `source`: app/core/models/events_vocab.py (EventType, EventSource).
 
@@ -40,6 +41,8 @@ class Event(Base):
     payload: Mapped[json_doc]
     # No foreign key: retention purges the inbox and the events on their own schedules.
     inbox_id: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
+    # The feed's position is (feed_xact, id): app/core/models/feed.py.
+    feed_xact: Mapped[feed_xact]
 
     __table_args__ = (
         UniqueConstraint("mailgun_event_id", "occurred_at", "event"),
@@ -50,4 +53,7 @@ class Event(Base):
         Index("ix_events_domain_occurred_at", "domain", "occurred_at", "id"),
         # The tag filter on Postgres (`tags @> '["x"]'`); on SQLite a plain index nobody uses.
         Index("ix_events_tags", "tags", postgresql_using="gin", postgresql_ops={"tags": "jsonb_path_ops"}),
+        Index("ix_events_feed_xact_id", "feed_xact", "id"),
+        # Never reuse an id, not even the greatest after its row is gone: on SQLite it is the feed position.
+        {"sqlite_autoincrement": True},
     )

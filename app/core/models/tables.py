@@ -2,6 +2,7 @@
 
 from app.core.models.base import Base
 from app.core.models.events import Event
+from app.core.models.feed import FeedHorizon
 from app.core.models.inbound import InboundAttachmentRow, InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.leases import TaskLease
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "DashboardSession",
     "Event",
+    "FeedHorizon",
     "InboundAttachmentRow",
     "InboundMessageRow",
     "InboxRow",

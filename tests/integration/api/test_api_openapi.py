@@ -61,6 +61,8 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
         ("post", f"/sync-actions/{action}/retry", {}, 200),
         ("post", f"/sync-actions/{action}/retry", {}, 409),
         ("post", "/sync-actions/0/retry", {}, 404),
+        ("get", "/feed", {"limit": "1", "type": "delivered"}, 200),
+        ("get", "/feed", {"after": "x"}, 400),
         ("get", "/events", {"limit": "0"}, 400),
         ("get", "/stats", {}, 401),
     ]

@@ -86,7 +86,7 @@ def test_every_operation_without_region_is_400_saying_why(split_api: Api) -> Non
         for method in item
         if path != "/openapi.json"
     ]
-    assert len(operations) == 14
+    assert len(operations) == 15
     for method, path in operations:
         # No region, and an empty one (which counts as none).
         if method == "get":

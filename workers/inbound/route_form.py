@@ -14,7 +14,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from workers.inbound.message import UploadedPart
-from workers.inbound.text import decode_bytes
+from workers.inbound.text import decode_bytes, form_disposition
 
 # Kept as bytes whatever the encoding: the whole raw message.
 RAW_FIELDS = frozenset({"body-mime"})
@@ -98,11 +98,16 @@ class _MultipartReader:
                     self.part, self.chunks = None, []
 
     def _finish(self, part: Field | File, content: bytes) -> None:
-        if isinstance(part, File):
+        # The decoder reads backslashes in a filename as escapes; form encoders do not write them so.
+        name, filename = form_disposition(part.headers.get("Content-Disposition", ""))
+        name = part.name if name is None else name
+        if filename is None and isinstance(part, File):
+            filename = part.filename
+        if isinstance(part, File) or filename is not None:
             ctype = part.headers.get("Content-Type")
-            self.form.files.append(UploadedPart(part.name, part.filename or None, ctype, content))
-        elif part.name in RAW_FIELDS:
-            self.form.files.append(UploadedPart(part.name, None, None, content))
+            self.form.files.append(UploadedPart(name, filename or None, ctype, content))
+        elif name in RAW_FIELDS:
+            self.form.files.append(UploadedPart(name, None, None, content))
         else:
             charset = parse_options_header(part.headers.get("Content-Type", ""))[1].get("charset")
-            self.form.fields.append((part.name, decode_bytes(content, charset or "utf-8")))
+            self.form.fields.append((name, decode_bytes(content, charset or "utf-8")))

@@ -49,6 +49,9 @@ class Part:
     filename: str | None  # None for a plain field; a file part's filename may be ""
     content_type: str | None
     charset: str | None
+    # The raw header, for a reader with rules of its own for names (route forms read filenames as form
+    # encoders write them, backslashes unescaped).
+    disposition: str = ""
 
     @property
     def is_file(self) -> bool:
@@ -146,7 +149,7 @@ def _part(event: Field | File) -> Part:
     content_type = event.headers.get("Content-Type")
     charset = parse_options_header(content_type)[1].get("charset") if content_type else None
     filename = event.filename if isinstance(event, File) else None
-    return Part(event.name, filename, content_type, charset)
+    return Part(event.name, filename, content_type, charset, event.headers.get("Content-Disposition", ""))
 
 
 def read_parts(content_type: str, body: bytes | bytearray) -> list[tuple[Part, bytes]]:

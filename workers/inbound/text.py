@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TypeVar
+from urllib.parse import unquote
 
 T = TypeVar("T")
 
@@ -24,6 +25,9 @@ _MSG_ID = re.compile(r"<([^<>]*)>")
 _PATH_SEPARATORS = re.compile(r"[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", re.ASCII)
+# A form part's parameter. A quoted value runs to the quote that ends the header or precedes the next ";":
+# form encoders (browsers, Django, Mailgun) write a filename's backslashes as they are, unescaped.
+_FORM_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"]|"(?!\s*(?:;|$)))*"|[^;]*)')
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
@@ -203,6 +207,35 @@ def sanitize_filename(name: str | None) -> str | None:
         return None
     base = _CONTROL.sub("", _PATH_SEPARATORS.split(scrub(name))[-1]).strip()
     return None if base in ("", ".", "..") else base
+
+
+def form_disposition(value: str) -> tuple[str | None, str | None]:
+    """(name, filename) of a form part's Content-Disposition, read the way form encoders write it.
+
+    RFC 7578 leaves a filename's quoting to the HTML encoding, which escapes `"` as `%22` and leaves a
+    backslash as it is: `filename="\\share\\x.msg"` is a Windows path, and `filename="path\\"` ends in a
+    backslash. A parser that takes backslashes as quoted-pairs runs the path together or loses the
+    filename, and the part with it becomes a text field. `\\"` inside a value is still read as a quote.
+    """
+    found: dict[str, str] = {}
+    for match in _FORM_PARAM.finditer(value):
+        key, raw = match[1].lower(), match[2].strip()
+        if raw.startswith('"'):  # an unterminated quote still opens the value
+            raw = (raw[1:-1] if raw.endswith('"') and len(raw) > 1 else raw[1:]).replace('\\"', '"')
+        found.setdefault(key, raw)
+    # Where both are sent, the RFC 8187 form is the exact one (non-ASCII names).
+    if "filename*" in found:
+        found["filename"] = _extended_value(found["filename*"])
+    return found.get("name"), found.get("filename")
+
+
+def _extended_value(raw: str) -> str:
+    """An RFC 8187 value (`utf-8''na%C3%AFve.txt`); a value not in that form is taken as it is."""
+    charset, sep, rest = raw.partition("'")
+    if not sep:
+        return raw
+    _, sep, encoded = rest.partition("'")
+    return unquote(encoded, encoding=_text_codec(charset), errors="replace") if sep else raw
 
 
 def content_type(value: str | None) -> str:

@@ -36,7 +36,7 @@ from app.api.params import Args, choice_arg, lower_arg, read_args
 from app.api.problems import ApiError
 from app.api.scope import REGION, request_scope
 from app.core.models.base import BigId
-from app.core.models.events import TYPES
+from app.core.models.events_vocab import EventType
 from app.core.models.feed import HORIZON_ROW, POSTGRES_WATERMARK, FeedHorizon
 from app.core.stores import store_for_region
 from app.web.services import services
@@ -73,7 +73,7 @@ def read_feed() -> Response:
 
 
 def _filters(args: Args) -> list[ColumnElement[bool]]:
-    equal = {"type": choice_arg(args, "type", TYPES), "domain": lower_arg(args, "domain")}
+    equal = {"type": choice_arg(args, "type", tuple(EventType)), "domain": lower_arg(args, "domain")}
     return [events.c[name] == value for name, value in equal.items() if value is not None]
 
 

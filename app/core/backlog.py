@@ -163,7 +163,7 @@ def backlog_gauges(expected: ExpectedSeries, *engines: Engine) -> list[GaugeRead
     backlogs, positions = read_every_database(engines, now)
     backlog = merge_backlogs(backlogs)
     dead = {kind: 0 for kind in expected.kinds} | backlog.dead_by_kind
-    sync = {(r, state): 0 for r in expected.regions for state in OPEN_SYNC_STATES}
+    sync: dict[tuple[str, str], int] = {(r, s): 0 for r in expected.regions for s in OPEN_SYNC_STATES}
     sync |= backlog.sync_by_region_state
     lag = {key: expected.unpolled_lag_seconds for key in expected.domains}
     lag |= {(p.region, p.domain): p.lag_seconds(now) for p in positions}

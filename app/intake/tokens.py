@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, exists, literal, select
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.inbox import InboxRow
 from app.core.models.tokens import SignatureToken
-from app.intake.group_commit import COMMITTERS
+from app.intake.group_commit import DEFAULT_COMMITTERS
 from app.intake.pool import CHECKOUT_TIMEOUT_SECONDS, conninfo_of, open_pool
 from app.intake.statements import take_statement
 
@@ -95,7 +95,10 @@ class PostgresTaker:
     def may_write(self, tokens: Sequence[str]) -> set[str]:
         with self._lock:
             if self._pool is None or self._pid != os.getpid():
-                self._pool, self._pid = open_pool(self._conninfo, COMMITTERS + 1, "tokens"), os.getpid()
+                self._pool, self._pid = (
+                    open_pool(self._conninfo, DEFAULT_COMMITTERS + 1, "tokens"),
+                    os.getpid(),
+                )
             pool = self._pool
         with pool.connection(timeout=CHECKOUT_TIMEOUT_SECONDS) as conn:
             statement = take_statement(len(tokens))

@@ -79,42 +79,29 @@ def boundary(content_type: str) -> bytes:
 
 
 class PartReader:
-    """Feed the body in chunks (`None` at its end); each call yields the `Part`s and `Chunk`s completed."""
+    """Feed the body in chunks (`None` at its end); each call yields the `Part`s and `Chunk`s completed.
+
+    Werkzeug's decoder does not always decode a body the same way when it is cut in different places (a
+    chunk that ends just after a line break and `--boundary` can leave a stray byte in a part, or a part
+    where there is none), so every reader feeds it the same pieces: `FEED_CHUNK` bytes at a time from the
+    body's start (`aligned_chunks`), whatever the network delivered.
+    """
 
     def __init__(self, boundary: bytes, max_parts: int = MAX_PARTS) -> None:
         self._decoder = MultipartDecoder(boundary, max_parts=max_parts)
-        self._delimiter = b"--" + boundary
-        self._held = b""
         self._ended = False
 
     def feed(self, data: bytes | bytearray | memoryview | None) -> Iterator[Part | Chunk]:
         if self._ended and data is not None:
             return  # the epilogue: nothing anyone reads, so it is not kept
         try:
-            self._receive(data)
+            # The decoder copies what it is given into its own buffer, so a memoryview is safe to release.
+            self._decoder.receive_data(data)  # type: ignore[arg-type]
             yield from self._events()
         except RequestEntityTooLarge:
             raise TooManyParts(f"multipart body with more than {self._decoder.max_parts} parts") from None
         except ValueError as exc:  # werkzeug's own errors, and undecodable header bytes
             raise MultipartError(f"multipart body could not be parsed: {exc}") from None
-
-    def _receive(self, data: bytes | bytearray | memoryview | None) -> None:
-        # The decoder copies what it is given into its own buffer, so a memoryview is safe to release.
-        if data is None:
-            self._decoder.receive_data(self._held)
-            self._held = b""
-            self._decoder.receive_data(None)
-            return
-        # Werkzeug misreads a chunk that ends inside a closing delimiter ("\r\n--B-" gives the part a
-        # stray "\r"): a tail that may begin a delimiter waits for the next chunk, so every reader decodes
-        # the same body the same way however it arrives.
-        if len(data) < len(self._delimiter) + 8:  # too short to judge alone: judged with what was held
-            data, self._held = self._held + bytes(data), b""
-        keep = _delimiter_tail(data, self._delimiter)
-        if self._held:
-            self._decoder.receive_data(self._held)
-        self._decoder.receive_data(data[: len(data) - keep])  # type: ignore[arg-type]
-        self._held = bytes(data[len(data) - keep :])
 
     def _events(self) -> Iterator[Part | Chunk]:
         decoder = self._decoder
@@ -132,19 +119,6 @@ class PartReader:
             raise MultipartError(f"multipart preamble or part headers over {MAX_HEAD_BYTES} bytes")
 
 
-def _delimiter_tail(data: bytes | bytearray | memoryview, delimiter: bytes) -> int:
-    """How many bytes at the end of `data` may be the start of a delimiter (a line break, then
-    `--boundary` and what may follow it)."""
-    window = bytes(data[-(len(delimiter) + 8) :])
-    line_break = max(window.rfind(b"\r"), window.rfind(b"\n"))
-    if line_break < 0:
-        return 0
-    if line_break > 0 and window[line_break - 1 : line_break + 1] == b"\r\n":
-        line_break -= 1
-    rest = window[line_break:].lstrip(b"\r\n")
-    return len(window) - line_break if delimiter.startswith(rest) or rest.startswith(delimiter) else 0
-
-
 def _part(event: Field | File) -> Part:
     content_type = event.headers.get("Content-Type")
     charset = parse_options_header(content_type)[1].get("charset") if content_type else None
@@ -152,12 +126,22 @@ def _part(event: Field | File) -> Part:
     return Part(event.name, filename, content_type, charset, event.headers.get("Content-Disposition", ""))
 
 
+def aligned_chunks(body: bytes | bytearray, start: int, final: bool) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each piece to feed once `body` holds what it holds, from offset `start` (a
+    multiple of FEED_CHUNK): whole FEED_CHUNK pieces, and the rest too when the body is complete."""
+    while len(body) - start >= FEED_CHUNK:
+        yield start, start + FEED_CHUNK
+        start += FEED_CHUNK
+    if final and start < len(body):
+        yield start, len(body)
+
+
 def read_parts(content_type: str, body: bytes | bytearray) -> list[tuple[Part, bytes]]:
     """Every part of a whole body with its content, in order; repeated names repeated."""
     reader = PartReader(boundary(content_type))
     parts: list[tuple[Part, bytes]] = []
     pieces: list[bytes] = []
-    chunks = (body[start : start + FEED_CHUNK] for start in range(0, len(body), FEED_CHUNK))
+    chunks = (body[start:end] for start, end in aligned_chunks(body, 0, final=True))
     for chunk in chain(chunks, [None]):
         for event in reader.feed(chunk):
             if isinstance(event, Part):

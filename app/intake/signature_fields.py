@@ -134,14 +134,21 @@ class MultipartScan:
         self.store_notify = False
         self.current: str | None = None
         self.value = b""
+        self.fed = 0  # the body is fed in the pieces every other reader feeds (multipart.aligned_chunks)
 
     def feed(self, body: bytearray, start: int) -> None:
-        with memoryview(body) as view, view[start:] as arrived:
-            self._events(arrived)
+        self._feed_arrived(body, final=False)
 
     def finish(self, body: bytearray) -> FormScan:
+        self._feed_arrived(body, final=True)
         self._events(None)
         return FormScan(_parts(self.found), self.store_notify)
+
+    def _feed_arrived(self, body: bytearray, final: bool) -> None:
+        for start, end in multipart.aligned_chunks(body, self.fed, final):
+            with memoryview(body) as view, view[start:end] as piece:
+                self._events(piece)
+            self.fed = end
 
     def _events(self, data: memoryview | None) -> None:
         try:

@@ -42,7 +42,7 @@ from app.web.services import services
 
 FEED_PARAMS = (AFTER, "wait", "limit", "type", "domain", REGION)
 # How often a long-poll looks again: well under the second a consumer should wait after a commit, and a
-# probe costs two index lookups.
+# probe costs three small indexed queries.
 POLL_SECONDS = 0.1
 horizons = FeedHorizon.__table__
 

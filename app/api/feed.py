@@ -36,7 +36,7 @@ from app.api.params import read_args
 from app.api.problems import ApiError
 from app.api.scope import REGION, request_scope
 from app.core.models.base import BigId
-from app.core.models.feed import HORIZON_ROW, POSTGRES_WATERMARK, FeedHorizon
+from app.core.models.feed import HORIZON_ROW, SELECT_POSTGRES_WATERMARK, FeedHorizon
 from app.core.stores import store_for_region
 from app.web.services import services
 
@@ -97,7 +97,7 @@ def _read(engine: Engine, conditions: list[ColumnElement[bool]], after: Position
 def _bound(connection: Connection) -> Position:
     """The greatest position no commit still to come can precede."""
     if connection.dialect.name == "postgresql":
-        watermark = int(connection.execute(text(f"SELECT {POSTGRES_WATERMARK}")).scalar_one())
+        watermark = int(connection.execute(text(SELECT_POSTGRES_WATERMARK)).scalar_one())
         return seen_through(watermark - 1)
     greatest = connection.execute(select(func.max(events.c.id))).scalar()
     return Position(0, int(greatest)) if greatest is not None else START

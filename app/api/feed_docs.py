@@ -7,7 +7,6 @@ from typing import Any
 
 from app.api.doc_parts import Schema, json_body, object_schema, query_param, ref, with_region
 from app.api.feed_params import AFTER, DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS
-from app.core.models.events_vocab import EventType
 
 SUMMARY = (
     "Every stored event exactly once, in the order they became visible: follow `next_cursor` and nothing is "
@@ -38,7 +37,7 @@ def paths() -> dict[str, Any]:
             "description": f"Page size, default {DEFAULT_LIMIT}.",
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         },
-        query_param("type", f"Only this normalized event type, case-insensitive: {', '.join(EventType)}."),
+        {"$ref": "#/components/parameters/type"},
         {"$ref": "#/components/parameters/domain"},
     ]
     return {

@@ -7,10 +7,11 @@ database of its own, each database keeps its own feed, and a position of one mea
 
 from __future__ import annotations
 
+import base64
 from typing import NamedTuple
 
 from app.api.bounds import MAX_BIGINT
-from app.api.pagination import decode_cursor, encode_cursor
+from app.api.pagination import decode_cursor
 from app.api.problems import bad_parameter
 
 DEFAULT_LIMIT = 100
@@ -33,7 +34,10 @@ def listing(store: str) -> str:
 
 
 def encode_position(store: str, position: Position) -> str:
-    return encode_cursor(listing(store), position)
+    """encode_cursor's text, written out: every item of a page carries one, and json.dumps per item cost
+    about a seventh of a 1000-item page. Store names are plain ASCII words, nothing to escape."""
+    text = f'["{listing(store)}",{int(position.xact)},{int(position.id)}]'
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
 def decode_position(store: str, raw: str) -> Position:

@@ -26,7 +26,7 @@ from app.core.models.base import Base
 POSTGRES_XACT = "pg_current_xact_id()::text::bigint"
 # The watermark: every transaction id below it has finished (committed or rolled back), and every
 # transaction still to commit has an id at or above it.
-POSTGRES_WATERMARK = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+SELECT_POSTGRES_WATERMARK = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 HORIZON_ROW = 1
 
 

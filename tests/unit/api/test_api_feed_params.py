@@ -22,10 +22,11 @@ from app.api.problems import ApiError
 bigints = st.integers(min_value=0, max_value=MAX_BIGINT)
 
 
-@given(bigints, bigints)
-def test_a_position_round_trips(xact: int, row_id: int) -> None:
-    raw = encode_position("primary", Position(xact, row_id))
-    assert decode_position("primary", raw) == (xact, row_id)
+@given(bigints, bigints, st.sampled_from(["primary", "eu"]))
+def test_a_position_round_trips_and_is_a_pagination_cursor(xact: int, row_id: int, store: str) -> None:
+    raw = encode_position(store, Position(xact, row_id))
+    assert decode_position(store, raw) == (xact, row_id)
+    assert raw == encode_cursor(f"feed:{store}", [xact, row_id])
 
 
 def test_positions_order_by_transaction_then_id() -> None:

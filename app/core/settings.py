@@ -47,16 +47,19 @@ class SyncSettings:
 
 # Mailgun keeps event logs for 30 days at most (plan-dependent): a longer first look back finds nothing more.
 MAX_POLL_LOOKBACK_HOURS = 30 * 24
+POLL_SOURCES = ("logs", "events")
 
 
 @dataclass(frozen=True, slots=True)
 class PollSettings:
-    """The Events API poller: how often it runs, how old a page must be to be used, where it first starts."""
+    """The reconciliation poller: how often it runs, how old a page must be to be used, where it first starts,
+    and which of Mailgun's event logs it reads (the Logs API; the deprecated Events API as the fallback)."""
 
     interval: float = 300.0
     # Mailgun's log settles within ~30 minutes: only events older than this are read (FACTS.md section 5).
     trust_lag_seconds: int = 1800
     lookback_hours: int = 24
+    source: str = "logs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,7 @@ def _poll_settings(env: Mapping[str, str]) -> PollSettings:
         interval=_seconds(env, "MAILHOOK_POLL_INTERVAL_SECONDS", 300.0),
         trust_lag_seconds=_count(env, "MAILHOOK_POLL_TRUST_LAG_SECONDS", 1800, minimum=1),
         lookback_hours=lookback,
+        source=_choice(env, "MAILHOOK_POLL_SOURCE", POLL_SOURCES, "logs"),
     )
 
 

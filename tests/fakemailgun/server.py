@@ -24,7 +24,7 @@ from werkzeug.routing import Map
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api_domains, api_events, api_lists, api_suppressions, api_webhooks, spec
+from . import api_domains, api_events, api_lists, api_logs, api_suppressions, api_webhooks, spec
 from .common import ApiError, Ctx, json_response
 from .faults import FaultRule, Faults
 from .recording import Call, Recorder, describe, make_call
@@ -65,6 +65,7 @@ class FakeMailgun(SeedingMixin):
             api_suppressions.rules()
             + api_lists.rules()
             + api_events.rules()
+            + api_logs.rules()
             + api_webhooks.rules()
             + api_domains.rules(),
             merge_slashes=False,

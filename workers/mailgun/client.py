@@ -1,4 +1,4 @@
-"""A Mailgun REST client bound to one region: suppressions and mailing-list membership.
+"""A Mailgun REST client bound to one region: suppressions, mailing-list membership, event logs, setup.
 
 One instance per region, built from `settings.api_bases[region]`, and it only ever calls that host: every
 operation names the region of the data it carries, and data of another region (or a sending domain not
@@ -28,6 +28,7 @@ import httpx
 
 from app.core.metrics import MAILGUN_CALLS
 from app.core.settings import Settings, SyncSettings
+from workers.mailgun.logs import LOGS_PATH, LogPage, read_log_page
 
 SUPPRESSION_KINDS = ("bounces", "complaints", "unsubscribes")
 MAX_BATCH = 1000  # Mailgun's limit per suppression POST (FACTS.md section 5).
@@ -48,6 +49,10 @@ class WrongRegion(MailgunError):
 
 class Unavailable(MailgunError):
     """5xx, timeouts or connection errors, still after the retries."""
+
+
+class LogsUnavailable(MailgunError):
+    """The Logs API answered 403 or 404: this account (or region) cannot use it; the Events API may do."""
 
 
 class RateLimited(MailgunError):
@@ -184,6 +189,14 @@ class MailgunClient:
         items = body.get("items")
         following = _same_host_path((body.get("paging") or {}).get("next"))
         return EventPage(list(items) if isinstance(items, list) else [], following)
+
+    def log_page(self, region: str, domain: str, query: Mapping[str, Any]) -> LogPage:
+        """One Logs API page of `domain` (see logs.py for the query); 403/404 raise `LogsUnavailable`."""
+        self._check(region, domain)
+        reply = self._send("POST", LOGS_PATH, json=dict(query))
+        if reply.status in (403, 404):
+            raise LogsUnavailable(f"POST {LOGS_PATH} answered {reply.status}: {reply.message}")
+        return read_log_page(_ok_body(reply, "POST", LOGS_PATH))
 
     def probe_domain(self, region: str, domain: str) -> Reply:
         """The cheapest domain-bound call (one event): proves the key and that the domain lives here."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models.base import Base, big_pk, json_doc, text, text_or_none, utc_now, utc_time_or_none
 
 # What arrived, decided at intake from the route and the body's shape.
-KINDS = ("webhook", "legacy_webhook", "inbound", "inbound_mime", "store_notify", "events_api")
+KINDS = ("webhook", "legacy_webhook", "inbound", "inbound_mime", "store_notify", "events_api", "logs_api")
 STATUSES = ("pending", "done", "dead")
 
 

@@ -90,6 +90,18 @@ class SeedingMixin:
         with self.state.lock:
             self.state.webhooks.setdefault(domain.lower(), {})[kind] = list(urls)
 
+    def add_account_webhook(self, url: str, kinds: Iterable[str], description: str = "") -> str:
+        """An account-level webhook (someone else's, or an earlier one of ours); its id."""
+        hook_id = f"seeded-{len(self.state.account_webhooks) + 1}"
+        with self.state.lock:
+            self.state.account_webhooks[hook_id] = {"webhook_id": hook_id, "description": description, "url": url,
+                                                    "event_types": list(kinds), "created_at": "2026-01-01T00:00:00Z"}  # fmt: skip
+        return hook_id
+
+    def account_webhooks(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return copy.deepcopy(list(self.state.account_webhooks.values()))
+
     def add_route(
         self, expression: str, actions: Iterable[str], priority: int = 0, description: str = ""
     ) -> dict[str, Any]:

@@ -24,7 +24,16 @@ from werkzeug.routing import Map
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api_domains, api_events, api_lists, api_logs, api_suppressions, api_webhooks, spec
+from . import (
+    api_account_webhooks,
+    api_domains,
+    api_events,
+    api_lists,
+    api_logs,
+    api_suppressions,
+    api_webhooks,
+    spec,
+)
 from .common import ApiError, Ctx, json_response
 from .faults import FaultRule, Faults
 from .recording import Call, Recorder, describe, make_call
@@ -67,6 +76,7 @@ class FakeMailgun(SeedingMixin):
             + api_events.rules()
             + api_logs.rules()
             + api_webhooks.rules()
+            + api_account_webhooks.rules()
             + api_domains.rules(),
             merge_slashes=False,
         )

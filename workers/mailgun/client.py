@@ -198,6 +198,11 @@ class MailgunClient:
             raise LogsUnavailable(f"POST {LOGS_PATH} answered {reply.status}: {reply.message}")
         return read_log_page(_ok_body(reply, "POST", LOGS_PATH))
 
+    def account_call(self, region: str, method: str, path: str, **kwargs: Any) -> Reply:
+        """An account-level call (`/v1/webhooks...`) on this region's host: only the region is checked."""
+        self._check(region)
+        return self._send(method, path, **kwargs)
+
     def probe_domain(self, region: str, domain: str) -> Reply:
         """The cheapest domain-bound call (one event): proves the key and that the domain lives here."""
         self._check(region, domain)

@@ -63,7 +63,8 @@ def _hooks(client: MailgunClient) -> list[AccountHook]:
 
 
 def account_status(settings: Settings, base: str | None, domains: Iterable[str]) -> Iterator[Done]:
-    """Per region: `registered` (URL and any missing type) or `missing`; per domain: `both levels` when the
+    """Per region: `registered`, `incomplete` (types missing) or `absent`, information only (the domain lines,
+    which count a type held at the account level, carry the verdict); per domain a `warning` when the
     domain-level webhooks hold our endpoint as well."""
     for region, names in by_region(settings, domains).items():
         with MailgunClient.for_region(settings, region) as client:
@@ -78,11 +79,11 @@ def _region_status(client: MailgunClient, base: str | None, domains: list[str]) 
         yield Done(region, ACCOUNT, "*", FAILED, str(exc))
         return
     if hook is None:
-        yield Done(region, ACCOUNT, "*", "missing", "no account-level webhook of ours")
+        yield Done(region, ACCOUNT, "*", "absent", "no account-level webhook of ours")
         return
     missing = [kind for kind in SUBSCRIBABLE if kind not in hook.event_types]
     detail = hook.url + (f"; missing {', '.join(missing)}" if missing else "")
-    yield Done(region, ACCOUNT, "*", "missing" if missing else "registered", detail)
+    yield Done(region, ACCOUNT, "*", "incomplete" if missing else "registered", detail)
     for domain in domains:
         try:
             urls = {url for held in client.webhooks(region, domain).values() for url in held}

@@ -94,8 +94,13 @@ class SeedingMixin:
         """An account-level webhook (someone else's, or an earlier one of ours); its id."""
         hook_id = f"seeded-{len(self.state.account_webhooks) + 1}"
         with self.state.lock:
-            self.state.account_webhooks[hook_id] = {"webhook_id": hook_id, "description": description, "url": url,
-                                                    "event_types": list(kinds), "created_at": "2026-01-01T00:00:00Z"}  # fmt: skip
+            self.state.account_webhooks[hook_id] = {
+                "webhook_id": hook_id,
+                "description": description,
+                "url": url,
+                "event_types": list(kinds),
+                "created_at": "2026-01-01T00:00:00Z",
+            }
         return hook_id
 
     def account_webhooks(self) -> list[dict[str, Any]]:

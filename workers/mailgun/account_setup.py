@@ -25,6 +25,8 @@ from workers.mailgun.setup import FAILED, Done, by_region
 
 ACCOUNT = "account"
 PATH = "/v1/webhooks"
+DOUBLED = ("both levels hold our endpoint: Mailgun sends each event to both URLs (stored once); "
+           "remove the domain-level webhooks")  # fmt: skip
 _OUTCOMES = {CREATE: "created", KEEP: "kept", REFUSE: "refused"}
 
 
@@ -91,5 +93,4 @@ def _region_status(client: MailgunClient, base: str | None, domains: list[str]) 
             yield Done(region, domain, "*", FAILED, str(exc))
             continue
         if any(same_endpoint(url, hook.url) for url in urls):
-            yield Done(region, domain, "*", "warning", "both levels hold our endpoint: Mailgun sends each event "
-                       "to both URLs (stored once); remove the domain-level webhooks")  # fmt: skip
+            yield Done(region, domain, "*", "warning", DOUBLED)

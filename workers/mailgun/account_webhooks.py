@@ -81,12 +81,15 @@ def plan_account_webhook(hooks: Sequence[AccountHook], ours: str) -> AccountStep
     if earlier is not None:
         return AccountStep(UPDATE, earlier.webhook_id, f"replaced our earlier URL {earlier.url}")
     others = [hook for hook in hooks if not is_ours(hook, ours)]
-    crowded = [kind for kind in SUBSCRIBABLE
-               if len({hook.url for hook in others if kind in hook.event_types}) >= MAX_URLS_PER_TYPE]  # fmt: skip
+    crowded = [kind for kind in SUBSCRIBABLE if _holders(others, kind) >= MAX_URLS_PER_TYPE]
     if crowded:
         return AccountStep(REFUSE, None, f"{', '.join(crowded)} already held by {MAX_URLS_PER_TYPE} other "
                            "URLs (Mailgun's limit): remove one, then run again")  # fmt: skip
     return AccountStep(CREATE, None, "")
+
+
+def _holders(hooks: Sequence[AccountHook], kind: str) -> int:
+    return len({hook.url for hook in hooks if kind in hook.event_types})
 
 
 def our_account_hook(hooks: Sequence[AccountHook], ours: str | None) -> AccountHook | None:

@@ -1,4 +1,4 @@
-"""0010: stored events' times are cut to the millisecond, and the rows that then share a key become one."""
+"""0012: stored events' times are cut to the millisecond, and the rows that then share a key become one."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ same way. Rows that then share a key are one event told twice: the first stored 
 suppression or sync action that named a dropped row names the kept one. No downgrade can restore the
 microseconds; it leaves the rows as they are.
 
-Revision ID: 0010_event_time_milliseconds
+Revision ID: 0012_event_time_milliseconds
 Revises: 0007_dashboard_sessions
 Create Date: 2026-12-02
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010_event_time_milliseconds"
+revision: str = "0012_event_time_milliseconds"
 down_revision: str | None = "0007_dashboard_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -8,7 +8,8 @@ The body is checked by the spec first; this module then holds it to what the sch
 The fake serves the same event log as its Events API (``add_events``): each item is turned into the
 Logs shape (``@timestamp`` ISO 8601 with milliseconds, truncated; ``domain: {name}``; ``user-variables``
 as JSON text; ``storage.url`` a list) and its epoch ``timestamp`` dropped. Both ends of the range are
-exclusive, the worst reading of "start"/"end" for a client that wants every event of a window. A page's
+exclusive, the worst reading of "start"/"end" for a client that wants every event of a window. A
+subaccount's events are listed only with ``include_subaccounts: true``. A page's
 ``pagination.next`` is present only while items remain, as a token that is re-sent with the same query.
 """
 
@@ -126,12 +127,14 @@ def logs(ctx: Ctx, state: RegionState) -> Response:
     if sort not in ("timestamp:asc", "timestamp:desc"):
         raise ApiError(400, f"Invalid sort {sort!r}", invalid=True)
     filters, wanted = _filters(body), set(body.get("events") or [])
+    subaccounts = body.get("include_subaccounts") is True
     lo, hi = start.timestamp(), end.timestamp()
     with state.lock:
         hi += state.events_end_slack
         rows = [
             ([key[0], key[1]], as_log_item(domain, event))
             for domain, bucket in state.events.items()
+            if subaccounts or domain not in state.subaccounts
             for key, event in bucket
             if lo < key[0] < hi and (not wanted or event.get("event") in wanted)
         ]

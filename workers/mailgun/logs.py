@@ -25,13 +25,22 @@ class LogPage:
 
 
 def logs_query(
-    domain: str, start: datetime, end: datetime, token: str | None = None, limit: int = LOGS_PAGE_LIMIT
+    domain: str,
+    start: datetime,
+    end: datetime,
+    token: str | None = None,
+    limit: int = LOGS_PAGE_LIMIT,
+    *,
+    subaccount: bool = False,
 ) -> dict[str, Any]:
-    """The body of one page's request, oldest first."""
+    """The body of one page's request, oldest first. A subaccount's domain is asked for with
+    `include_subaccounts`: the parent's key sees only its own logs otherwise."""
     pagination: dict[str, Any] = {"sort": "timestamp:asc", "limit": limit}
     if token:
         pagination["token"] = token
+    extra = {"include_subaccounts": True} if subaccount else {}
     return {
+        **extra,
         "start": rfc2822(start),
         "end": rfc2822(end),
         "filter": {"AND": [domain_is(domain)]},

@@ -78,7 +78,8 @@ class LogsSource:
         self.client = client
 
     def page(self, domain: str, window: Window, position: str | None) -> Page:
-        query = logs_query(domain, window.begin - BOUNDARY_OVERLAP, window.end, position, LOGS_PAGE_LIMIT)
+        start = window.begin - BOUNDARY_OVERLAP
+        query = logs_query(domain, start, window.end, position, subaccount=self.client.is_subaccount(domain))
         page = self.client.log_page(self.client.region, domain, query)
         following = page.next_token if page.next_token != position else None
         last = following is None and len(page.items) < LOGS_PAGE_LIMIT

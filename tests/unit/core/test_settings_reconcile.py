@@ -55,3 +55,22 @@ def test_a_wrong_value_is_named_in_one_line(environ: dict[str, str], message: st
         load_settings(environ)
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value)
+
+
+def test_subaccount_domains_are_read_and_must_be_configured_domains() -> None:
+    environ = {"MAILGUN_DOMAINS": "mg.example.com:us,MG.Client.example:eu",
+               "MAILGUN_SUBACCOUNTS": " mg.client.example:5f1d2e3c4b5a69788796a5b4 "}  # fmt: skip
+    assert load_settings(environ).subaccounts == {"mg.client.example": "5f1d2e3c4b5a69788796a5b4"}
+    assert load_settings({}).subaccounts == {}
+    with pytest.raises(SettingsError, match="not in MAILGUN_DOMAINS"):
+        load_settings({**environ, "MAILGUN_SUBACCOUNTS": "other.example:abc"})
+    for bad in (
+        "mg.client.example",
+        "mg.client.example:",
+        "mg.client.example:a b",
+        "mg.client.example:x\r\nX",
+    ):
+        with pytest.raises(SettingsError, match=r"must look like mg\.client\.com:<subaccount id>"):
+            load_settings({**environ, "MAILGUN_SUBACCOUNTS": bad})
+    with pytest.raises(SettingsError):  # a header smuggled in is refused, as a domain or as an id
+        load_settings({**environ, "MAILGUN_SUBACCOUNTS": "mg.client.example:x\r\nX: 1"})

@@ -238,6 +238,15 @@ class MailgunClient:
         path = _path("v3", "domains", domain, "webhooks", kind)
         return self._send("PUT", path, data={"url": urls}, headers=self._behalf(domain))
 
+    def v4_webhook(self, region: str, domain: str, method: str, url: str, kinds: Iterable[str] = ()) -> Reply:
+        """`/v4/domains/{domain}/webhooks`, one URL per call: POST adds it to `kinds`, PUT makes `kinds` all
+        its types, DELETE removes it from every type."""
+        self._check(region, domain)
+        path, behalf = _path("v4", "domains", domain, "webhooks"), self._behalf(domain)
+        if method == "DELETE":
+            return self._send("DELETE", f"{path}?{urlencode({'url': url})}", headers=behalf)
+        return self._send(method, path, data={"url": url, "event_types": list(kinds)}, headers=behalf)
+
     def routes(self, region: str) -> list[dict[str, Any]]:
         """Every route of this region's account (routes are per account and region, not per domain)."""
         self._check(region)

@@ -1,4 +1,4 @@
-"""`mailhook reconcile`: run the Events API poll now, or read a window again, with progress on the terminal.
+"""`mailhook reconcile`: run the event-log poll now, or read a window again, with progress on the terminal.
 
 Without --since it is exactly the beat's poll of each domain, from its cursor, which it moves. With --since
 (and --until) it reads that window once and leaves the cursor alone: a backfill after an outage. Each domain's
@@ -38,7 +38,8 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 def reconcile(domains: tuple[str, ...], since: datetime | None, until: datetime | None) -> None:
     """Fetch what the webhooks missed, now.
 
-    Without --since: the beat's Events API poll from each cursor. With --since: that window, read once.
+    Without --since: the beat's poll (Logs API, or Events API) from each cursor. With --since: that window,
+    read once.
     """
     settings = settings_or_exit()
     need_api_key(settings)

@@ -1,16 +1,21 @@
-"""`mailhook webhooks install|status`: register the service for every event type on every domain, and see it.
+"""`mailhook webhooks install|status`: register the service for every event type, and see it.
 
-Each domain is set up in its own region with `?region=&domain=` hints in the URL; others' URLs are kept.
+Per domain (each in its own region, `?region=&domain=` hints in the URL, others' URLs kept), or with
+`--account` once per region through Mailgun's account-level webhooks (`?region=` only), which fire for every
+domain and subaccount of the account. `status` reports both levels: a domain type held only at the account
+level counts as registered, and a domain whose own webhooks also hold our endpoint is warned about.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import click
 
 from app.cli.common import OK, PROBLEMS, chosen_domains, fail, need_api_key
 from app.cli.main import settings_or_exit
+from workers.mailgun.account_setup import ACCOUNT, account_status, install_account_webhooks
 from workers.mailgun.registration import base_url_problem
 from workers.mailgun.setup import Done, install_webhooks, webhook_status
 
@@ -23,11 +28,16 @@ def webhooks() -> None:
 @webhooks.command()
 @click.option("--url", required=True, help="The service's public base URL, e.g. https://mailhook.example.com")
 @click.option("--domain", "domains", multiple=True, help="A configured domain (repeatable; default: all).")
-def install(url: str, domains: tuple[str, ...]) -> None:
+@click.option("--account", is_flag=True, help="One account-level webhook per region instead of per domain.")
+def install(url: str, domains: tuple[str, ...], account: bool) -> None:
     """Register the service for every subscribable event type (idempotent)."""
     settings = settings_or_exit()
     _check_url(url)
     need_api_key(settings)
+    if account and domains:
+        raise click.UsageError("--account registers every domain of a region at once: no --domain with it")
+    if account:
+        raise SystemExit(_report(install_account_webhooks(settings, url)))
     raise SystemExit(_report(install_webhooks(settings, url, chosen_domains(settings, domains))))
 
 
@@ -40,7 +50,16 @@ def status(url: str | None, domains: tuple[str, ...]) -> None:
     if url:
         _check_url(url)
     need_api_key(settings)
-    raise SystemExit(_report(webhook_status(settings, url, chosen_domains(settings, domains))))
+    names = chosen_domains(settings, domains)
+    account = list(account_status(settings, url, names))
+    covered = {d.region for d in account if d.subject == ACCOUNT and d.outcome == "registered"}
+    lines = [
+        replace(d, outcome="registered", detail="at the account level")
+        if d.outcome == "missing" and d.region in covered
+        else d
+        for d in webhook_status(settings, url, names)
+    ]
+    raise SystemExit(_report([*lines, *account]))
 
 
 def _check_url(url: str) -> None:

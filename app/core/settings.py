@@ -7,6 +7,7 @@ deep inside a worker an hour later.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,16 +51,21 @@ class SyncSettings:
 
 # Mailgun keeps event logs for 30 days at most (plan-dependent): a longer first look back finds nothing more.
 MAX_POLL_LOOKBACK_HOURS = 30 * 24
+POLL_SOURCES = ("logs", "events")
+# Mailgun's subaccount ids are hex; letters, digits, `-` and `_` keep any header injection out.
+_SUBACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
 class PollSettings:
-    """The Events API poller: how often it runs, how old a page must be to be used, where it first starts."""
+    """The reconciliation poller: how often it runs, how old a page must be to be used, where it first starts,
+    and which of Mailgun's event logs it reads (the Logs API; the deprecated Events API as the fallback)."""
 
     interval: float = 300.0
     # Mailgun's log settles within ~30 minutes: only events older than this are read (FACTS.md section 5).
     trust_lag_seconds: int = 1800
     lookback_hours: int = 24
+    source: str = "logs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,8 @@ class Settings:
     signing_keys: tuple[str, ...] = ()
     api_key: str | None = None
     domain_regions: Mapping[str, str] = field(default_factory=dict)
+    # Sending domains that belong to a subaccount: domain -> subaccount id (X-Mailgun-On-Behalf-Of).
+    subaccounts: Mapping[str, str] = field(default_factory=dict)
     api_bases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_API_BASES))
     api_tokens: tuple[str, ...] = ()
     signature_max_age: int = DEFAULT_SIGNATURE_MAX_AGE
@@ -120,6 +128,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         signing_keys=_csv(env, "MAILGUN_WEBHOOK_SIGNING_KEYS"),
         api_key=env.get("MAILGUN_API_KEY", "").strip() or None,
         domain_regions=_domain_regions(env.get("MAILGUN_DOMAINS", "")),
+        subaccounts=_subaccounts(env),
         api_bases={r: _api_base(env, r) for r in REGIONS},
         api_tokens=_csv(env, "MAILHOOK_API_TOKENS"),
         signature_max_age=_count(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE, minimum=1),
@@ -244,6 +253,22 @@ def _domain_regions(raw: str) -> dict[str, str]:
     return regions
 
 
+def _subaccounts(env: Mapping[str, str]) -> dict[str, str]:
+    """`MAILGUN_SUBACCOUNTS=mg.client.com:<subaccount id>,...`; each domain must be in MAILGUN_DOMAINS."""
+    domains = _domain_regions(env.get("MAILGUN_DOMAINS", ""))
+    found: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in env.get("MAILGUN_SUBACCOUNTS", "").split(","))):
+        domain, sep, account = (part.strip() for part in item.rpartition(":"))
+        if not sep or not domain or not _SUBACCOUNT_ID.fullmatch(account):
+            raise SettingsError(
+                f"MAILGUN_SUBACCOUNTS entry {item!r} must look like mg.client.com:<subaccount id>"
+            )
+        if domain.lower() not in domains:
+            raise SettingsError(f"MAILGUN_SUBACCOUNTS names {domain!r}, which is not in MAILGUN_DOMAINS")
+        found[domain.lower()] = account
+    return found
+
+
 def _api_base(env: Mapping[str, str], region: str) -> str:
     name = f"MAILGUN_API_BASE_{region.upper()}"
     url = env.get(name, "").strip().rstrip("/") or DEFAULT_API_BASES[region]
@@ -292,6 +317,7 @@ def _poll_settings(env: Mapping[str, str]) -> PollSettings:
         interval=_seconds(env, "MAILHOOK_POLL_INTERVAL_SECONDS", 300.0),
         trust_lag_seconds=_count(env, "MAILHOOK_POLL_TRUST_LAG_SECONDS", 1800, minimum=1),
         lookback_hours=lookback,
+        source=_choice(env, "MAILHOOK_POLL_SOURCE", POLL_SOURCES, "logs"),
     )
 
 

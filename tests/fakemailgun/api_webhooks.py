@@ -1,4 +1,5 @@
-"""Domain webhooks (``/v3/domains/{domain}/webhooks[/{name}]``) and routes (``/v3/routes[/{id}]``).
+"""Domain webhooks (``/v3/domains/{domain}/webhooks[/{name}]``, and ``/v4/domains/{domain}/webhooks``: one
+URL with its ``event_types`` per call) and routes (``/v3/routes[/{id}]``).
 
 The webhook APIs answer their own errors as ``{"Reason": ...}`` (400) or ``{"message": ...}`` (404),
 as the spec documents; at most 3 URLs per event type (FACTS.md section 5).
@@ -70,6 +71,67 @@ def delete_webhook(ctx: Ctx, state: RegionState) -> Response:
     return json_response({"message": "Webhook has been deleted", "webhook": {"urls": urls}})
 
 
+def _v4_answer(state: RegionState, domain: str) -> Response:
+    hooks = state.webhooks.get(domain.lower(), {})
+    return json_response({"webhooks": {name: {"urls": list(urls)} for name, urls in hooks.items() if urls}})
+
+
+def _v4_fields(ctx: Ctx) -> tuple[str, list[str]]:
+    url, kinds = ctx.form.get("url", ""), list(dict.fromkeys(ctx.form.getlist("event_types")))
+    if not url or not kinds:
+        raise ApiError(400, "'url' and 'event_types' are required", invalid=True, key="Reason")
+    return url, kinds
+
+
+def _v4_add(hooks: dict[str, list[str]], url: str, kinds: list[str]) -> None:
+    full = [kind for kind in kinds if url not in hooks.get(kind, []) and len(hooks.get(kind, [])) >= MAX_URLS]
+    if full:
+        raise ApiError(
+            400, f"At most {MAX_URLS} URLs are allowed per webhook: {', '.join(full)}", key="Reason"
+        )
+    for kind in kinds:
+        if url not in hooks.setdefault(kind, []):
+            hooks[kind].append(url)
+
+
+def v4_create(ctx: Ctx, state: RegionState) -> Response:
+    url, kinds = _v4_fields(ctx)
+    with state.lock:
+        hooks = state.webhooks.setdefault(ctx.args["domain"].lower(), {})
+        if any(url in urls for urls in hooks.values()):
+            raise ApiError(400, f"{url} is already registered: update it with PUT", key="Reason")
+        _v4_add(hooks, url, kinds)
+        return _v4_answer(state, ctx.args["domain"])
+
+
+def v4_update(ctx: Ctx, state: RegionState) -> Response:
+    """PUT: the URL's event types become exactly those given."""
+    url, kinds = _v4_fields(ctx)
+    with state.lock:
+        hooks = state.webhooks.setdefault(ctx.args["domain"].lower(), {})
+        if not any(url in urls for urls in hooks.values()):
+            raise ApiError(404, f"{url} is not registered")
+        before = copy.deepcopy(hooks)
+        for urls in hooks.values():
+            if url in urls:
+                urls.remove(url)
+        try:
+            _v4_add(hooks, url, kinds)
+        except ApiError:
+            state.webhooks[ctx.args["domain"].lower()] = before
+            raise
+        return _v4_answer(state, ctx.args["domain"])
+
+
+def v4_delete(ctx: Ctx, state: RegionState) -> Response:
+    url = ctx.query.get("url", "")
+    with state.lock:
+        for urls in state.webhooks.get(ctx.args["domain"].lower(), {}).values():
+            if url in urls:
+                urls.remove(url)
+        return _v4_answer(state, ctx.args["domain"])
+
+
 def list_routes(ctx: Ctx, state: RegionState) -> Response:
     skip = parse_int(ctx.query.get("skip"), "skip", 0)
     limit = parse_limit(ctx.query.get("limit"), 100, 1000)
@@ -114,6 +176,9 @@ def rules() -> list[Rule]:
         Rule(one, methods=["GET"], endpoint=get_webhook),
         Rule(one, methods=["PUT"], endpoint=update_webhook),
         Rule(one, methods=["DELETE"], endpoint=delete_webhook),
+        Rule("/v4/domains/<domain>/webhooks", methods=["POST"], endpoint=v4_create),
+        Rule("/v4/domains/<domain>/webhooks", methods=["PUT"], endpoint=v4_update),
+        Rule("/v4/domains/<domain>/webhooks", methods=["DELETE"], endpoint=v4_delete),
         Rule("/v3/routes", methods=["GET"], endpoint=list_routes),
         Rule("/v3/routes", methods=["POST"], endpoint=create_route),
         Rule("/v3/routes/<route_id>", methods=["GET"], endpoint=get_route),

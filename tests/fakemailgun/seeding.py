@@ -90,6 +90,30 @@ class SeedingMixin:
         with self.state.lock:
             self.state.webhooks.setdefault(domain.lower(), {})[kind] = list(urls)
 
+    def add_subaccount_domain(self, domain: str, account_id: str) -> None:
+        """`domain` belongs to subaccount `account_id`: calls on it need `X-Mailgun-On-Behalf-Of`, and the
+        Logs API shows its events only with `include_subaccounts`."""
+        self.state.add_domain(domain)
+        with self.state.lock:
+            self.state.subaccounts[domain.lower()] = account_id
+
+    def add_account_webhook(self, url: str, kinds: Iterable[str], description: str = "") -> str:
+        """An account-level webhook (someone else's, or an earlier one of ours); its id."""
+        hook_id = f"seeded-{len(self.state.account_webhooks) + 1}"
+        with self.state.lock:
+            self.state.account_webhooks[hook_id] = {
+                "webhook_id": hook_id,
+                "description": description,
+                "url": url,
+                "event_types": list(kinds),
+                "created_at": "2026-01-01T00:00:00Z",
+            }
+        return hook_id
+
+    def account_webhooks(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return copy.deepcopy(list(self.state.account_webhooks.values()))
+
     def add_route(
         self, expression: str, actions: Iterable[str], priority: int = 0, description: str = ""
     ) -> dict[str, Any]:

@@ -8,7 +8,8 @@ Each request goes through, in order:
 4. 400 ``{"message": why}`` for a request the spec refused (webhook paths also carry ``Reason``,
    the key their documented 400 uses);
 5. the region check: a domain this host does not hold answers 404 ``{"message": "Domain not found"}``,
-   as Mailgun does on the wrong regional host;
+   as Mailgun does on the wrong regional host; so does a subaccount's domain asked for without
+   ``X-Mailgun-On-Behalf-Of: <its subaccount id>``;
 6. the endpoint (``api_*.py``); a request the spec accepts but the fake does not implement gets 501.
 """
 
@@ -24,7 +25,16 @@ from werkzeug.routing import Map
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api_domains, api_events, api_lists, api_suppressions, api_webhooks, spec
+from . import (
+    api_account_webhooks,
+    api_domains,
+    api_events,
+    api_lists,
+    api_logs,
+    api_suppressions,
+    api_webhooks,
+    spec,
+)
 from .common import ApiError, Ctx, json_response
 from .faults import FaultRule, Faults
 from .recording import Call, Recorder, describe, make_call
@@ -65,7 +75,9 @@ class FakeMailgun(SeedingMixin):
             api_suppressions.rules()
             + api_lists.rules()
             + api_events.rules()
+            + api_logs.rules()
             + api_webhooks.rules()
+            + api_account_webhooks.rules()
             + api_domains.rules(),
             merge_slashes=False,
         )
@@ -243,6 +255,9 @@ class FakeMailgun(SeedingMixin):
         domain = args.get("domain")
         if domain is not None and not self.state.has_domain(domain):
             return json_response({"message": "Domain not found"}, 404), None
+        owner = self.state.subaccounts.get((domain or "").lower())
+        if owner is not None and request.headers.get("X-Mailgun-On-Behalf-Of") != owner:
+            return json_response({"message": "Domain not found"}, 404), None  # not the parent's own domain
         try:
             return endpoint(Ctx(request, dict(args), self.url), self.state), None
         except ApiError as err:

@@ -31,6 +31,10 @@ Mailgun API accepts (the rest of the document is used as published, required fie
 7. ``paging.next``/``previous`` of the Events API point at ``/v3/{domain}/events/{page_token}``
    (see the spec's own examples), a path the document does not declare. It is added as a copy of
    ``GET /v3/{domain_name}/events``.
+10. ``LogsRequest`` (``POST /v1/analytics/logs``) lists ``duration`` as required, yet its own
+    example, the official SDKs' examples and ``start``'s documented default ("1 day before current
+    time") query by ``start``/``end`` alone; a required ``duration`` would make ``start``
+    meaningless, since a duration "overwrites the start date". Nothing is required.
 
 Two response schemas are loosened too; they only matter when the fake validates its own answers
 (its unit tests), never for requests:
@@ -122,6 +126,7 @@ def _patch(doc: dict[str, Any]) -> None:
         {"name": "page_token", "in": "path", "required": True, "schema": {"type": "string"}}
     )
     doc["paths"]["/v3/{domain_name}/events/{page_token}"] = events
+    schemas["github.com-mailgun-logs-api-pkg-api-model-LogsRequest"].pop("required", None)
 
 
 def _inline_rfc822(node: Any) -> None:

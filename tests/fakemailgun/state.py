@@ -62,6 +62,10 @@ class RegionState:
     suppressions: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
     lists: dict[str, MailingList] = field(default_factory=dict)
     webhooks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # lower-cased domain -> the subaccount that owns it (the parent reaches it only on its behalf)
+    subaccounts: dict[str, str] = field(default_factory=dict)
+    # webhook_id -> the account-level webhook as GET /v1/webhooks lists it
+    account_webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     routes: list[dict[str, Any]] = field(default_factory=list)
     # domain -> [((timestamp, seq), event)], kept sorted by (timestamp, seq)
     events: dict[str, list[tuple[tuple[float, int], dict[str, Any]]]] = field(default_factory=dict)
@@ -86,6 +90,7 @@ class RegionState:
                 self.suppressions[kind].clear()
             self.lists.clear()
             self.webhooks.clear()
+            self.account_webhooks.clear()
             self.routes.clear()
             self.events.clear()
             self.messages.clear()

@@ -131,6 +131,12 @@ def event_queries(fake: FakeMailgun, domain: str) -> list[dict[str, Any]]:
     return [call.query for call in fake.calls_to("GET", f"/v3/{domain}/events") if call.query]
 
 
+def log_queries(fake: FakeMailgun, domain: str) -> list[dict[str, Any]]:
+    """The body of every Logs API request whose domain filter names `domain`, in order."""
+    bodies = [call.json for call in fake.calls_to("POST", "/v1/analytics/logs")]
+    return [body for body in bodies if domain in json.dumps(body.get("filter"))]
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

@@ -109,7 +109,7 @@ def service_env(
         "MAILGUN_API_KEY": MAILGUN_KEY,
         "MAILGUN_API_BASE_US": fake_us.url,
         "MAILGUN_API_BASE_EU": fake_eu.url,
-        # Beat runs the push, the list refresh and the Events API poll within the test, all with the key.
+        # Beat runs the push, the list refresh and the Logs API poll within the test, all with the key.
         "MAILHOOK_SYNC_INTERVAL_SECONDS": "1",
         "MAILHOOK_LIST_REFRESH_SECONDS": "2",
         "MAILHOOK_POLL_INTERVAL_SECONDS": "2",
@@ -221,9 +221,9 @@ def test_no_secret_in_the_logs_of_real_processes(
 
         wait_for(lambda: fetch_status() == "done", service)
         assert f"/v3/domains/example.com/messages/{STORED_KEY}" in [c.path for c in fake_us.calls]
-        for path in ("/v3/lists/pages", "/v3/example.com/events", "/v3/example.eu/events"):
-            fake = fake_eu if path.endswith(".eu/events") else fake_us
-            wait_for(lambda: fake.calls_to("GET", path), service)  # noqa: B023 - waited for at once
+        wait_for(lambda: fake_us.calls_to("GET", "/v3/lists/pages"), service)
+        for fake in (fake_us, fake_eu):
+            wait_for(lambda: fake.calls_to("POST", "/v1/analytics/logs"), service)  # noqa: B023 - waited for at once
         answers.append(client.get("/metrics"))
         assert answers[-1].status_code == 200
     service.stop_all()  # every line flushed, the shutdown's included
@@ -241,7 +241,7 @@ def test_no_secret_in_the_logs_of_real_processes(
     assert any('"POST /dashboard/login HTTP/1.1" 302' in line for line in web)
     assert any(f"POST {fake_us.url}{PUSHED}" in line for line in worker), logs["worker"][-3000:]
     assert any(f"GET {storage_url}" in line for line in worker), logs["worker"][-3000:]
-    assert any(f"GET {fake_eu.url}/v3/example.eu/events" in line for line in worker)
+    assert any(f"POST {fake_eu.url}/v1/analytics/logs" in line for line in worker)
     # SQL with its parameters and rows: the stored deliveries pass through these lines.
     assert any('"logger": "sqlalchemy.engine.Engine"' in line for line in web)
     assert any('"logger": "sqlalchemy.engine.Engine"' in line for line in worker)

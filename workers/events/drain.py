@@ -48,8 +48,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 # A drain hands back to the queue after this long, so one task never hogs a worker slot.
 DRAIN_BUDGET_SECONDS = 20.0
-# `events_api`: Events API items the poller could not normalize, replayed by an operator.
-WEBHOOK_KINDS = (InboxKind.WEBHOOK, InboxKind.LEGACY_WEBHOOK, InboxKind.EVENTS_API)
+# `events_api`, `logs_api`: items the poller could not normalize, replayed by an operator.
+WEBHOOK_KINDS = (InboxKind.WEBHOOK, InboxKind.LEGACY_WEBHOOK, InboxKind.EVENTS_API, InboxKind.LOGS_API)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from workers.events.normalize import (
     decode_form_body,
     normalize_events_api_item,
     normalize_legacy_form,
+    normalize_logs_api_item,
     normalize_webhook_json,
 )
 
@@ -47,6 +48,8 @@ def interpret_webhook(
             return normalize_webhook_json(document, storable=storable, **context)  # type: ignore[arg-type]
         if kind == InboxKind.EVENTS_API:  # an item the poller dead-lettered, replayed
             return normalize_events_api_item(json_body.loads(body), **context)  # type: ignore[arg-type]
+        if kind == "logs_api":  # a Logs API item the poller dead-lettered, replayed
+            return normalize_logs_api_item(json_body.loads(body), **context)  # type: ignore[arg-type]
         fields = decode_form_body(content_type, body)
         if _looks_inbound(fields):
             return DeadLetter(

@@ -1,4 +1,4 @@
-"""Raw Mailgun event payloads to NormalizedEvent: one shape for webhooks, legacy webhooks and the Events API.
+"""Raw Mailgun event payloads to NormalizedEvent: one shape for webhooks (new, legacy), Events and Logs APIs.
 
 Pure: no Flask, Celery, database or network. Every entry point returns a NormalizedEvent or raises
 NormalizationError, whatever it is given, so the caller can dead-letter a payload with a readable reason.
@@ -9,7 +9,8 @@ Decisions where Mailgun says nothing:
   only waits for the next event, a wrong "bounced" suppresses a good address.
 - Recipients are lower-cased whole (Mailgun lower-cases them too), so querying by address is exact-match.
 - Timestamps above 1e11 are read as milliseconds, microseconds or nanoseconds (the OpenAPI description says
-  nanoseconds, every real payload says seconds); outside 2000-2100 they are refused.
+  nanoseconds, every real payload says seconds); outside 2000-2100 they are refused. `occurred_at` is cut
+  (not rounded) to the millisecond, the Logs API's precision, so every source keys an event alike.
 - An event without an id gets a derived one: `derived-` (JSON formats) or `legacy-` (form posts) and a
   sha256 over event, message id, recipient, time, url, ip, reason, delivery status and client info. Never
   the token or signature: Mailgun may sign a retry afresh, and a retry must dedupe onto the same row.
@@ -31,6 +32,7 @@ from typing import Any
 from app.core.models.events_vocab import EventSource, EventType
 from app.core.regions import normalize_region, region_for_domain, region_for_url
 from workers.events.legacy_form import read_legacy_form
+from workers.events.logs_item import as_event_data
 from workers.events.payload_decode import (
     EventFields,
     NormalizationError,
@@ -57,6 +59,7 @@ __all__ = [
     "decode_form_body",
     "normalize_events_api_item",
     "normalize_legacy_form",
+    "normalize_logs_api_item",
     "normalize_webhook_json",
 ]
 
@@ -167,6 +170,24 @@ def normalize_events_api_item(
     return _normalize(lambda: _read_event_data(item, EventSource.EVENTS_API), context)
 
 
+def normalize_logs_api_item(
+    item: object,
+    *,
+    domain_regions: Mapping[str, str],
+    region_hint: str | None = None,
+    domain_hint: str | None = None,
+) -> NormalizedEvent:
+    """One item of a Logs API page: event-data with `@timestamp` (see logs_item); the payload is the item."""
+    context = _Context(domain_regions, region_hint, domain_hint)
+    return _normalize(lambda: _read_log_item(item), context)
+
+
+def _read_log_item(item: object) -> EventFields:
+    fields = _read_event_data(as_event_data(item), "logs_api")
+    fields.payload = json_safe(item)
+    return fields
+
+
 def normalize_legacy_form(
     fields: Sequence[tuple[str, str]],
     *,
@@ -275,12 +296,16 @@ def _delivery_status(value: object) -> dict[str, Any] | None:
 
 
 def _assemble(fields: EventFields, context: _Context) -> NormalizedEvent:
-    occurred_at = parse_timestamp(fields.timestamp)
+    exact = parse_timestamp(fields.timestamp)
+    # The unique key's time, and so the stored one, is cut to the millisecond: the Logs API writes no finer
+    # (`...18.530Z`), webhooks and the Events API to the microsecond, and one event told by both must meet
+    # on one row. Derived ids keep the exact time, as they had it before.
+    occurred_at = exact.replace(microsecond=exact.microsecond // 1000 * 1000)
     recipient = _capped(clean_address(fields.recipient) or first_address(fields.to_header), _RECIPIENT_MAX)
     domain = _domain(fields, context.domain_hint)
     event_id = fields.event_id if fields.event_id and len(fields.event_id) <= _EVENT_ID_MAX else None
     return NormalizedEvent(
-        mailgun_event_id=event_id or _derived_id(fields, recipient, occurred_at),
+        mailgun_event_id=event_id or _derived_id(fields, recipient, exact),
         occurred_at=occurred_at,
         event=fields.event[:_EVENT_NAME_MAX],
         severity=fields.severity,

@@ -1,4 +1,4 @@
-"""A Mailgun REST client bound to one region: suppressions and mailing-list membership.
+"""A Mailgun REST client bound to one region: suppressions, mailing-list membership, event logs, setup.
 
 One instance per region, built from `settings.api_bases[region]`, and it only ever calls that host: every
 operation names the region of the data it carries, and data of another region (or a sending domain not
@@ -19,7 +19,6 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -28,6 +27,11 @@ import httpx
 
 from app.core.metrics import MAILGUN_CALLS
 from app.core.settings import Settings, SyncSettings
+from workers.mailgun.logs import LOGS_PATH, LogPage, read_log_page
+from workers.mailgun.replies import body as _body
+from workers.mailgun.replies import failure_status as _failure_status
+from workers.mailgun.replies import retry_after_header as _retry_after_header
+from workers.mailgun.replies import urls_of as _urls_of
 
 SUPPRESSION_KINDS = ("bounces", "complaints", "unsubscribes")
 MAX_BATCH = 1000  # Mailgun's limit per suppression POST (FACTS.md section 5).
@@ -48,6 +52,10 @@ class WrongRegion(MailgunError):
 
 class Unavailable(MailgunError):
     """5xx, timeouts or connection errors, still after the retries."""
+
+
+class LogsUnavailable(MailgunError):
+    """The Logs API answered 403 or 404: this account (or region) cannot use it; the Events API may do."""
 
 
 class RateLimited(MailgunError):
@@ -106,8 +114,11 @@ class MailgunClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        subaccounts: Mapping[str, str] | None = None,
     ) -> None:
         self.region = region
+        # A subaccount's domains are called on its behalf (X-Mailgun-On-Behalf-Of), with the parent's key.
+        self.subaccounts = {d.lower(): account for d, account in (subaccounts or {}).items()}
         self.base_url = base_url.rstrip("/")
         self.domains = frozenset(d.lower() for d in domains)
         self.pacing = pacing
@@ -126,7 +137,7 @@ class MailgunClient:
             raise MailgunError("MAILGUN_API_KEY is not set: nothing can be synced back to Mailgun")
         pacing = Pacing.from_settings(settings.sync)
         return cls(region, settings.api_bases[region], settings.api_key, settings.domains_in(region), pacing,
-                   **options)  # fmt: skip
+                   subaccounts=settings.subaccounts, **options)  # fmt: skip
 
     def __repr__(self) -> str:
         return f"MailgunClient(region={self.region!r}, base_url={self.base_url!r})"
@@ -151,20 +162,20 @@ class MailgunClient:
             raise ValueError(
                 f"{len(records)} {kind}: 1 to {MAX_BATCH} bounces/complaints/unsubscribes per call"
             )
-        return self._send("POST", _path("v3", domain, kind), json=records)
+        return self._send("POST", _path("v3", domain, kind), json=records, headers=self._behalf(domain))
 
     def delete_suppression(self, region: str, domain: str, kind: str, address: str) -> Reply:
         self._check(region, domain)
         if kind not in SUPPRESSION_KINDS:
             raise ValueError(f"unknown suppression kind {kind!r}")
-        return self._send("DELETE", _path("v3", domain, kind, address))
+        return self._send("DELETE", _path("v3", domain, kind, address), headers=self._behalf(domain))
 
     def unsubscribe_member(self, region: str, list_address: str, member: str) -> Reply:
         """`subscribed=no` on one member; PUT changes only the fields it is given."""
         self._check(region)
-        return self._send(
-            "PUT", _path("v3", "lists", list_address, "members", member), data={"subscribed": "no"}
-        )
+        path = _path("v3", "lists", list_address, "members", member)
+        list_domain = list_address.rpartition("@")[2]
+        return self._send("PUT", path, data={"subscribed": "no"}, headers=self._behalf(list_domain))
 
     def lists(self, region: str) -> Iterator[dict[str, Any]]:
         self._check(region)
@@ -180,33 +191,61 @@ class MailgunClient:
         """One Events API page: `url` is `events_url(...)` or a previous page's `next_url`."""
         self._check(region, domain)
         path = _same_host_path(url) or url
-        body = _ok_body(self._send("GET", path), "GET", _path("v3", domain, "events"))
+        body = _ok_body(
+            self._send("GET", path, headers=self._behalf(domain)), "GET", _path("v3", domain, "events")
+        )
         items = body.get("items")
         following = _same_host_path((body.get("paging") or {}).get("next"))
         return EventPage(list(items) if isinstance(items, list) else [], following)
 
+    def log_page(self, region: str, domain: str, query: Mapping[str, Any]) -> LogPage:
+        """One Logs API page of `domain` (see logs.py for the query); 403/404 raise `LogsUnavailable`."""
+        self._check(region, domain)
+        reply = self._send("POST", LOGS_PATH, json=dict(query))
+        if reply.status in (403, 404):
+            raise LogsUnavailable(f"POST {LOGS_PATH} answered {reply.status}: {reply.message}")
+        return read_log_page(_ok_body(reply, "POST", LOGS_PATH))
+
+    def account_call(self, region: str, method: str, path: str, **kwargs: Any) -> Reply:
+        """An account-level call (`/v1/webhooks...`) on this region's host: only the region is checked."""
+        self._check(region)
+        return self._send(method, path, **kwargs)
+
     def probe_domain(self, region: str, domain: str) -> Reply:
         """The cheapest domain-bound call (one event): proves the key and that the domain lives here."""
         self._check(region, domain)
-        return self._send("GET", f"{_path('v3', domain, 'events')}?limit=1")
+        return self._send("GET", f"{_path('v3', domain, 'events')}?limit=1", headers=self._behalf(domain))
 
     def webhooks(self, region: str, domain: str) -> dict[str, list[str]]:
         """The domain's v3 webhooks: event type to its URLs."""
         self._check(region, domain)
         path = _path("v3", "domains", domain, "webhooks")
-        hooks = _ok_body(self._send("GET", path), "GET", path).get("webhooks")
+        hooks = _ok_body(self._send("GET", path, headers=self._behalf(domain)), "GET", path).get("webhooks")
         if not isinstance(hooks, Mapping):
             return {}
         return {str(kind): _urls_of(value) for kind, value in hooks.items()}
 
     def create_webhook(self, region: str, domain: str, kind: str, urls: list[str]) -> Reply:
         self._check(region, domain)
-        return self._send("POST", _path("v3", "domains", domain, "webhooks"), data={"id": kind, "url": urls})
+        form = {"id": kind, "url": urls}
+        return self._send(
+            "POST", _path("v3", "domains", domain, "webhooks"), data=form, headers=self._behalf(domain)
+        )
 
     def update_webhook(self, region: str, domain: str, kind: str, urls: list[str]) -> Reply:
         """PUT replaces the type's whole URL list: pass every URL to keep."""
         self._check(region, domain)
-        return self._send("PUT", _path("v3", "domains", domain, "webhooks", kind), data={"url": urls})
+        path = _path("v3", "domains", domain, "webhooks", kind)
+        return self._send("PUT", path, data={"url": urls}, headers=self._behalf(domain))
+
+    def v4_webhook(self, region: str, domain: str, method: str, url: str, kinds: Iterable[str] = ()) -> Reply:
+        """`/v4/domains/{domain}/webhooks`, one URL per call: POST adds it to `kinds`, PUT makes `kinds` all
+        its types, DELETE removes it from every type."""
+        self._check(region, domain)
+        path, behalf = _path("v4", "domains", domain, "webhooks"), self._behalf(domain)
+        if method == "DELETE":
+            return self._send("DELETE", f"{path}?{urlencode({'url': url})}", headers=behalf)
+        return self._send(method, path, data={"url": url, "event_types": list(kinds)}, headers=behalf)
 
     def routes(self, region: str) -> list[dict[str, Any]]:
         """Every route of this region's account (routes are per account and region, not per domain)."""
@@ -227,6 +266,13 @@ class MailgunClient:
         form = {"expression": expression, "action": actions, "priority": str(priority),
                 "description": description}  # fmt: skip
         return self._send("POST", "/v3/routes", data=form)
+
+    def is_subaccount(self, domain: str) -> bool:
+        return domain.lower() in self.subaccounts
+
+    def _behalf(self, domain: str) -> dict[str, str]:
+        account = self.subaccounts.get(domain.lower())
+        return {"X-Mailgun-On-Behalf-Of": account} if account else {}
 
     # -- the region rule --------------------------------------------------------------------------
 
@@ -307,11 +353,6 @@ class MailgunClient:
         return self._backoff(attempt)
 
 
-def _failure_status(exc: httpx.TransportError) -> str:
-    """The API-calls counter's status for a call that got no answer."""
-    return "timeout" if isinstance(exc, httpx.TimeoutException) else "error"
-
-
 def _path(*segments: str) -> str:
     # Addresses go into the path whole: `/` or `?` in a local part must not change which resource is named.
     return "/" + "/".join(quote(segment, safe="@+") for segment in segments)
@@ -339,33 +380,3 @@ def _ok_body(reply: Reply, method: str, path: str) -> Mapping[str, Any]:
     if not reply.ok:
         raise MailgunError(f"{method} {path} answered {reply.status}: {reply.message}")
     return reply.body if isinstance(reply.body, Mapping) else {}
-
-
-def _urls_of(value: object) -> list[str]:
-    """`{"urls": [...]}`, or the older `{"url": "..."}` shape some accounts still answer with."""
-    if not isinstance(value, Mapping):
-        return []
-    urls = value.get("urls", value.get("url"))
-    if isinstance(urls, str):
-        return [urls]
-    return [url for url in urls if isinstance(url, str)] if isinstance(urls, list) else []
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:1000]
-
-
-def _retry_after_header(value: str | None) -> float | None:
-    """Retry-After as delta-seconds or an HTTP date; anything unreadable counts as absent."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError):
-        return None

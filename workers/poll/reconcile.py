@@ -1,10 +1,11 @@
-"""poll_events: close every gap the webhooks leave, from Mailgun's Events API, per domain, in its region.
+"""poll_events: close every gap the webhooks leave, from Mailgun's event log, per domain, in its region.
 
 Mailgun never retries `delivered` webhooks and gives up on others after ~8 h; its event log keeps them for
-days. Each configured domain is read oldest first from its cursor, in its own region, through the same
-normalizer and unique key as the webhooks: an event already received is not stored again, a missed one is
-(`source = events_api`). One domain failing (5xx after retries, a 429 longer than the client may wait, a
-refused key, its database down) is recorded on its cursor where it can be and the others go on.
+days. Each configured domain is read oldest first from its cursor, in its own region, from the Logs API (or
+the Events API: sources.py), through the same normalizer and unique key as the webhooks: an event already
+received is not stored again, a missed one is (`source = logs_api` or `events_api`). One domain failing (5xx
+after retries, a 429 longer than the client may wait, a refused key, its database down) is recorded on its
+cursor where it can be and the others go on.
 
 A domain's cursor, lease, events and dead letters live in the database that keeps its region's data
 (app/core/stores.py): the beat's poll goes over each database with the domains whose regions it keeps.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,8 +30,9 @@ from app.core.regions import REGIONS
 from app.core.settings import Settings
 from app.core.stores import stores
 from app.core.task_names import POLL_EVENTS
-from workers.mailgun.client import MailgunClient, MailgunError, events_url
+from workers.mailgun.client import MailgunClient, MailgunError
 from workers.poll.polling import Verdict, Window, advance, judge_page, newest_time, poll_window
+from workers.poll.sources import ChosenSource, ItemKind
 from workers.poll.store import PageCounts, claim_cursor, record_page, settle_cursor, store_items
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,8 @@ Progress = Callable[[PollReport], None]
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """What reading one window needs; `track` says whether the domain's cursor follows the pages."""
+    """What reading one window needs; `track` says whether the domain's cursor follows the pages. Readers
+    of one region's run share one source, so its fallback to the Events API happens (and is logged) once."""
 
     engine: Engine
     settings: Settings
@@ -75,6 +78,12 @@ class Reader:
     deadline: float
     track: bool
     on_page: Progress | None = None
+    shared_source: ChosenSource | None = None
+    source: ChosenSource = field(init=False)
+
+    def __post_init__(self) -> None:
+        chosen = self.shared_source or ChosenSource(self.client, self.settings.poll.source)
+        object.__setattr__(self, "source", chosen)
 
     @property
     def lag(self) -> timedelta:
@@ -121,32 +130,35 @@ def read_window(reader: Reader, domain: str, window: Window, report: PollReport)
 
 
 def _read_pages(reader: Reader, domain: str, window: Window, report: PollReport) -> None:
-    url = events_url(domain, window.begin_epoch, window.end_epoch)
+    position: str | None = None
     for _ in range(MAX_PAGES_PER_RUN):
         if time.monotonic() > reader.deadline:
             report.outcome = "partial"  # the time budget is spent; the next run goes on from the cursor
             return
-        page = reader.client.event_page(reader.client.region, domain, url)
-        judged = judge_page(page.items, reader.now, reader.lag)
+        page = reader.source.page(domain, window, position)
+        judged = judge_page(page.items, reader.now, reader.lag, page.kind.time_of)
         if judged.trusted:
-            _store_page(reader, domain, judged.trusted, report)
-        if judged.verdict is not Verdict.USE:
-            report.outcome = "caught_up" if judged.verdict is Verdict.END else "waiting"
-            if judged.verdict is Verdict.END:  # nothing older than the trust horizon can still appear
-                report.trusted_until = advance(report.trusted_until, window.end)
+            _store_page(reader, domain, judged.trusted, page.kind, report)
+        ended = judged.verdict is Verdict.END or (judged.verdict is Verdict.USE and page.last)
+        if ended:  # nothing older than the trust horizon can still appear
+            report.outcome = "caught_up"
+            report.trusted_until = advance(report.trusted_until, window.end)
             return
-        if not page.next_url or page.next_url == url:
+        if judged.verdict is Verdict.WAIT:
+            report.outcome = "waiting"
+            return
+        if page.following is None:
             report.outcome = "partial"
             return
-        url = page.next_url
+        position = page.following
     report.outcome = "partial"
 
 
-def _store_page(reader: Reader, domain: str, items: list[object], report: PollReport) -> None:
+def _store_page(reader: Reader, domain: str, items: list[object], kind: ItemKind, report: PollReport) -> None:
     region = reader.client.region
-    trusted_until = advance(report.trusted_until, newest_time(items))
+    trusted_until = advance(report.trusted_until, newest_time(items, kind.time_of))
     with reader.engine.begin() as connection:
-        counts = store_items(connection, reader.settings, region, domain, items)
+        counts = store_items(connection, reader.settings, region, domain, items, kind)
         if reader.track:
             record_page(connection, region, domain, trusted_until, counts)
     report.trusted_until = trusted_until
@@ -195,9 +207,12 @@ def poll_all(
     start, reports = time.monotonic(), list[PollReport]()
     for region in (region for region in regions if settings.domains_in(region)):
         with MailgunClient.for_region(settings, region) as client:
+            source = ChosenSource(client, settings.poll.source)
             for domain in settings.domains_in(region):
                 share = budget * (len(reports) + 1) / len(domains)
-                reader = Reader(engine, settings, client, now, start + share, track=True)
+                reader = Reader(
+                    engine, settings, client, now, start + share, track=True, shared_source=source
+                )
                 reports.append(_poll_safely(reader, domain))
     return reports
 

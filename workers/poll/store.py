@@ -2,8 +2,8 @@
 
 A page is stored in one transaction with the cursor's advance, so the cursor never passes an event that is
 not committed. Items go through the drain's insert path (`store_events`); an item the normalizer refuses is
-kept as a dead letter in the inbox (kind `events_api`), keyed by a digest of the item so a page read again
-adds nothing.
+kept as a dead letter in the inbox (kind `logs_api` or `events_api`, its source's), keyed by a digest of the
+item so a page read again adds nothing; `mailhook replay` hands it to the same normalizer once it is fixed.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxKind, InboxStatus
 from app.core.models.polling import PollCursor
 from app.core.settings import Settings
-from workers.events.normalize import NormalizationError, normalize_events_api_item
+from workers.events.normalize import NormalizationError
 from workers.events.store import store_events
 
-DEAD_LETTER_KIND = InboxKind.EVENTS_API
+from workers.poll.sources import EVENTS_API, ItemKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,18 +97,23 @@ def settle_cursor(
 
 
 def store_items(
-    connection: Connection, settings: Settings, region: str, domain: str, items: Sequence[Any]
+    connection: Connection,
+    settings: Settings,
+    region: str,
+    domain: str,
+    items: Sequence[Any],
+    kind: ItemKind = EVENTS_API,
 ) -> PageCounts:
     """Normalize and store one page's items; the events new to the table, and the new dead letters."""
     events: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
     for item in items:
         try:
-            event = normalize_events_api_item(
+            event = kind.normalize(
                 item, domain_regions=settings.domain_regions, region_hint=region, domain_hint=domain
             )
         except NormalizationError as exc:
-            dead.append(dead_letter_row(item, region, domain, f"cannot normalize: {exc}"))
+            dead.append(dead_letter_row(item, region, domain, f"cannot normalize: {exc}", kind))
         else:
             # The region asked is certain; the normalizer's guess from hosts and hints is not.
             events.append({**event.as_row(), "region": region, "inbox_id": None})
@@ -117,12 +122,14 @@ def store_items(
     return PageCounts(seen=len(items), new=new, dead=_insert_dead_letters(connection, dead))
 
 
-def dead_letter_row(item: Any, region: str, domain: str, reason: str) -> dict[str, Any]:
+def dead_letter_row(
+    item: Any, region: str, domain: str, reason: str, kind: ItemKind = EVENTS_API
+) -> dict[str, Any]:
     body = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str).encode()
     return {
-        "token": f"events-api:{hashlib.sha256(body).hexdigest()}",
-        "kind": DEAD_LETTER_KIND,
-        "route": "events_api",
+        "token": f"{kind.token_prefix}:{hashlib.sha256(body).hexdigest()}",
+        "kind": kind.name,
+        "route": kind.name,
         "content_type": "application/json",
         "body": body,
         "headers": {},

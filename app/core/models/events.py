@@ -16,7 +16,9 @@ class Event(Base):
 
     id: Mapped[big_pk]
     # Mailgun's event id is unique within a day only: the event time completes the key, and the event name
-    # keeps apart the distinct events that share both (seen in Mailgun's own dashboard test payloads).
+    # keeps apart the distinct events that share both (seen in Mailgun's own dashboard test payloads). The
+    # time is to the millisecond (the Logs API's precision; webhooks say microseconds), so the same event
+    # from either source is one row.
     mailgun_event_id: Mapped[text]
     occurred_at: Mapped[utc_time]
     received_at: Mapped[utc_now]

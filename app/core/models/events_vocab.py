@@ -29,3 +29,4 @@ class EventSource(StrEnum):
     WEBHOOK = "webhook"
     LEGACY_WEBHOOK = "legacy_webhook"
     EVENTS_API = "events_api"
+    LOGS_API = "logs_api"

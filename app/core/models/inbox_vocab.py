@@ -17,6 +17,7 @@ class InboxKind(StrEnum):
     STORE_NOTIFY = "store_notify"
     # Events API items the poller could not normalize, kept as dead letters for an operator to replay.
     EVENTS_API = "events_api"
+    LOGS_API = "logs_api"
 
 
 class InboxStatus(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ from tests.integration.reconcile_support import (
     cli_env,
     cursor,
     event_item,
-    event_queries,
     items_from,
+    log_queries,
     now,
     settings_for_fakes,
     stored,
 )
+from workers.mailgun.logs import LOGS_PATH
 
 Invoke = Callable[..., Result]
 
@@ -52,9 +54,9 @@ def test_a_poll_now_shows_its_pages_and_moves_the_cursor(run: Invoke, engine: En
     assert result.exit_code == 0, result.output
     output = lines(result)
     assert output[0] == f"{US} (us): polling from its cursor"
-    assert output[1].startswith("  page 1: 300 seen, 300 new, 0 dead letters, up to ")
-    assert output[2].startswith("  page 2: 350 seen, 350 new, 0 dead letters, up to ")
-    assert output[3].startswith(f"{US} (us): caught up; 2 pages, 350 events seen, 350 new, 0 dead letters;")
+    assert output[1].startswith("  page 1: 100 seen, 100 new, 0 dead letters, up to ")
+    assert output[4].startswith("  page 4: 350 seen, 350 new, 0 dead letters, up to ")
+    assert output[5].startswith(f"{US} (us): caught up; 4 pages, 350 events seen, 350 new, 0 dead letters;")
     assert len(stored(engine)) == 350
     assert cursor(engine, US).last_outcome == "caught_up"
     assert KEY not in result.output
@@ -72,19 +74,20 @@ def test_a_backfill_reads_a_window_and_leaves_the_cursor(run: Invoke, engine: En
     assert lines(result)[-1].startswith(f"{EU} (eu): caught up; 1 page, 1 event seen, 1 new")
     assert set(stored(engine)) == {old["id"]}
     assert cursor(engine, EU) is None
-    [query] = event_queries(fakes.eu, EU)
-    assert int(query["begin"]) == pytest.approx((now() - timedelta(hours=36)).timestamp(), abs=60)
+    [query] = log_queries(fakes.eu, EU)
+    start = parsedate_to_datetime(query["start"]).timestamp()
+    assert start == pytest.approx((now() - timedelta(hours=36)).timestamp(), abs=60)
 
 
 def test_every_domain_by_default_and_a_failure_exits_1(run: Invoke, fakes: Fakes) -> None:
-    fakes.eu.fail_next(10, status=502, path_prefix=f"/v3/{EU}/events")
+    fakes.eu.fail_next(10, status=502, path_prefix=LOGS_PATH)
 
     result = run()
 
     assert result.exit_code == 1
     summaries = [line for line in lines(result) if not line.startswith(" ") and "; " in line]
     assert [line.split(":")[0] for line in summaries] == [f"{US} (us)", f"{EU} (eu)", "news.example.com (us)"]
-    assert "failed; 0 pages" in summaries[1] and "error: 502 on GET" in summaries[1]
+    assert "failed; 0 pages" in summaries[1] and "error: 502 on POST" in summaries[1]
     assert "caught up" in summaries[0] and "caught up" in summaries[2]
 
 

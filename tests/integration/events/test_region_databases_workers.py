@@ -208,12 +208,12 @@ def test_the_poll_stores_each_domain_in_its_regions_database(
 
     assert celery_for(settings).tasks[POLL_EVENTS].apply().get() == 7
 
-    assert stored(primary) == {item["id"]: ("events_api", "us") for item in us_items}
-    assert stored(eu) == {item["id"]: ("events_api", "eu") for item in eu_items}
+    assert stored(primary) == {item["id"]: ("logs_api", "us") for item in us_items}
+    assert stored(eu) == {item["id"]: ("logs_api", "eu") for item in eu_items}
     assert cursor(primary, US).events_new == 3 and cursor(eu, US) is None
     assert cursor(eu, EU).events_new == 4 and cursor(primary, EU) is None
     assert cursor(eu, EU).lease_until is None and cursor(eu, EU).last_outcome == "caught_up"
-    assert rows(eu, InboxRow.kind, InboxRow.status, InboxRow.domain_hint) == [("events_api", "dead", EU)]
+    assert rows(eu, InboxRow.kind, InboxRow.status, InboxRow.domain_hint) == [("logs_api", "dead", EU)]
     assert rows(primary, InboxRow.id) == []
 
 

@@ -1,4 +1,5 @@
-"""The Events API poller against fake Mailgun servers (one per region), on Postgres and SQLite.
+"""The poller reading the Events API (MAILHOOK_POLL_SOURCE=events) against fake Mailgun servers (one per
+region), on Postgres and SQLite; test_reconcile_logs.py holds the same rules for the Logs API, the default.
 
 Events are seeded in the fake with times relative to now, so Mailgun's trust lag applies as it would live.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, func, select
@@ -14,6 +16,7 @@ from sqlalchemy import Engine, delete, func, select
 from app.core.db import make_engine
 from app.core.models.inbox import InboxRow
 from app.core.models.polling import PollCursor
+from app.core.settings import PollSettings, Settings
 from tests.integration.reconcile_support import (
     EU,
     LAG,
@@ -26,11 +29,15 @@ from tests.integration.reconcile_support import (
     event_queries,
     items_from,
     now,
-    settings_for_fakes,
     stored,
 )
+from tests.integration.reconcile_support import settings_for_fakes as any_source_settings
 from workers.poll.reconcile import PollReport, poll_all
 from workers.poll.store import claim_cursor
+
+
+def settings_for_fakes(db_url: str, fakes: Fakes, tmp_path: Path, **overrides: Any) -> Settings:
+    return any_source_settings(db_url, fakes, tmp_path, poll=PollSettings(source="events"), **overrides)
 
 
 def by_domain(reports: list[PollReport]) -> dict[str, PollReport]:

@@ -51,12 +51,12 @@ def test_events_stored_counts_new_events_only(
     assert sample("mailhook_events_stored_total", **labels) == before + 1
 
 
-def test_events_found_by_the_poller_count_as_events_api(
+def test_events_found_by_the_poller_count_as_logs_api(
     engine: Engine, db_url: str, fakes: Fakes, tmp_path: Path
 ) -> None:
     settings = settings_for_fakes(db_url, fakes, tmp_path)
     fakes.us.add_events(US, [event_item(now() - timedelta(hours=2), "opened")])
-    labels = {"type": "opened", "region": "us", "source": "events_api"}
+    labels = {"type": "opened", "region": "us", "source": "logs_api"}
     before = sample("mailhook_events_stored_total", **labels)
 
     poll_all(engine, settings)

@@ -15,6 +15,7 @@ from workers.events.normalize import (
     normalize_events_api_item,
     normalize_webhook_json,
 )
+from workers.events.payload_decode import parse_timestamp
 
 TS = 1529006854.329574
 
@@ -33,16 +34,23 @@ def norm(data: dict[str, Any], **context: Any) -> NormalizedEvent:
 # --- time ---
 
 
-def test_microseconds_survive_the_float() -> None:
-    assert norm(item()).occurred_at == datetime(2018, 6, 14, 20, 7, 34, 329574, tzinfo=UTC)
+def test_the_time_is_cut_to_the_millisecond_the_logs_apis_precision() -> None:
+    assert norm(item()).occurred_at == datetime(2018, 6, 14, 20, 7, 34, 329000, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("value", "micros"),
-    [(1529006854.000001, 1), (1529006854.999999, 999999), (1666214138.4046676, 404668), (1529006854, 0)],
+    ("value", "micros", "kept"),
+    [
+        (1529006854.000001, 1, 0),
+        (1529006854.999999, 999999, 999000),
+        (1666214138.4046676, 404668, 404000),
+        (1529006854.0019999, 2000, 2000),  # the float's digits are read exactly first, then cut
+        (1529006854, 0, 0),
+    ],
 )
-def test_fractions_become_exact_microseconds(value: float, micros: int) -> None:
-    assert norm(item(timestamp=value)).occurred_at.microsecond == micros
+def test_fractions_become_exact_microseconds_then_milliseconds(value: float, micros: int, kept: int) -> None:
+    assert parse_timestamp(value).microsecond == micros
+    assert norm(item(timestamp=value)).occurred_at.microsecond == kept
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,23 @@
-"""The client's Events API, webhook and route calls against the fake Mailgun (spec-validated requests)."""
+"""The client's event log, webhook and route calls against the fake Mailgun (spec-validated requests)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.fakemailgun import FakeMailgun
-from workers.mailgun.client import MailgunClient, MailgunError, Pacing, WrongRegion, _urls_of, events_url
+from workers.mailgun.client import (
+    LogsUnavailable,
+    MailgunClient,
+    MailgunError,
+    Pacing,
+    WrongRegion,
+    _urls_of,
+    events_url,
+)
+from workers.mailgun.logs import LOGS_PATH, logs_query
 
 KEY = "key-setup-0123456789"
 DOMAIN = "mg.example.com"
@@ -100,3 +110,40 @@ def test_another_regions_domain_is_refused_before_any_request(
 )
 def test_webhook_urls_in_every_shape(value: object, urls: list[str]) -> None:
     assert _urls_of(value) == urls
+
+
+def test_log_pages_are_read_with_the_same_query_and_the_next_token(
+    fake: FakeMailgun, client: MailgunClient
+) -> None:
+    fake.add_events(
+        DOMAIN, [{"id": f"e{n}", "event": "delivered", "timestamp": 1_700_000_001 + n} for n in range(3)]
+    )
+    start, end = datetime.fromtimestamp(1_700_000_000, UTC), datetime.fromtimestamp(1_700_000_010, UTC)
+
+    first = client.log_page("us", DOMAIN, logs_query(DOMAIN, start, end, limit=2))
+    second = client.log_page("us", DOMAIN, logs_query(DOMAIN, start, end, first.next_token, limit=2))
+
+    assert [item["id"] for item in first.items + second.items] == ["e0", "e1", "e2"]
+    assert first.next_token and second.next_token is None
+    [call, _] = fake.calls_to("POST", LOGS_PATH)
+    assert call.json["start"] == "Tue, 14 Nov 2023 22:13:20 +0000"
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_refused_logs_api_says_so(fake: FakeMailgun, client: MailgunClient, status: int) -> None:
+    fake.fail_next(1, status=status, path_prefix=LOGS_PATH)
+    moment = datetime.fromtimestamp(1_700_000_000, UTC)
+    with pytest.raises(LogsUnavailable, match=str(status)):
+        client.log_page("us", DOMAIN, logs_query(DOMAIN, moment, moment))
+
+
+def test_a_refused_key_on_the_logs_api_is_no_fallback(fake: FakeMailgun) -> None:
+    moment = datetime.fromtimestamp(1_700_000_000, UTC)
+    with (
+        MailgunClient("us", fake.url, "key-wrong", [DOMAIN], FAST) as wrong,
+        pytest.raises(MailgunError) as caught,
+    ):
+        wrong.log_page("us", DOMAIN, logs_query(DOMAIN, moment, moment))
+    assert not isinstance(caught.value, LogsUnavailable) and "401" in str(caught.value)
+    with pytest.raises(WrongRegion):
+        wrong.log_page("us", "elsewhere.example", logs_query("elsewhere.example", moment, moment))

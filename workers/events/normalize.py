@@ -183,7 +183,7 @@ def normalize_logs_api_item(
 
 
 def _read_log_item(item: object) -> EventFields:
-    fields = _read_event_data(as_event_data(item), "logs_api")
+    fields = _read_event_data(as_event_data(item), EventSource.LOGS_API)
     fields.payload = json_safe(item)
     return fields
 

@@ -19,12 +19,11 @@ from sqlalchemy import Connection, Engine, or_, update
 
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.inbox import InboxRow
-from app.core.models.inbox_vocab import InboxKind, InboxStatus
+from app.core.models.inbox_vocab import InboxStatus
 from app.core.models.polling import PollCursor
 from app.core.settings import Settings
 from workers.events.normalize import NormalizationError
 from workers.events.store import store_events
-
 from workers.poll.sources import EVENTS_API, ItemKind
 
 

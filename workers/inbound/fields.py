@@ -128,12 +128,16 @@ def _header_pair(item: object) -> tuple[str, str] | None:
 
 
 def content_id_targets(value: object) -> list[tuple[str, str]]:
-    """(content id, target) pairs of a content-id-map; the target is a field name (attachment-N) or a URL."""
+    """(content id, target) pairs of a content-id-map; the target is a field name (attachment-N) or a URL.
+
+    Every entry counts, whatever its content id: Mailgun has been seen sending several entries with an empty
+    one, and the map is still what says the part is inline. The id loses only its angle brackets.
+    """
     items = value if isinstance(value, _Pairs) else value.items() if isinstance(value, Mapping) else []
     found = []
     for cid, target in items:
         key = _target_key(target)
-        if isinstance(cid, str) and key is not None and cid.strip().strip("<>").strip():
+        if isinstance(cid, str) and key is not None:
             found.append((scrub(cid.strip().strip("<>").strip()), key))
     return found
 
@@ -187,7 +191,7 @@ def stored_attachments(value: object, cids: Mapping[str, str]) -> list[dict[str,
             copy = {str(key): entry for key, entry in item.items()}
             url = copy.get("url")
             cid = cids.get(url) if isinstance(url, str) else None
-            copy["content-id"] = cid or cids.get(f"attachment-{number}")
+            copy["content-id"] = cid if cid is not None else cids.get(f"attachment-{number}")
             copy["inline"] = copy["content-id"] is not None
             stored.append(copy)
     return stored

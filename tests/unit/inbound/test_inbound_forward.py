@@ -109,6 +109,26 @@ def test_content_id_map_duplicate_keys_map_every_target() -> None:
     assert [(a.inline, a.content_id) for a in message.attachments] == [(True, "a"), (True, "a")]
 
 
+@pytest.mark.parametrize("cid", ["", "<>", "  ", "< >"])
+def test_content_id_map_entry_with_an_empty_content_id_still_marks_inline(cid: str) -> None:
+    message = with_cid_map(json.dumps({cid: "attachment-1"}))
+
+    assert [(a.inline, a.content_id) for a in message.attachments] == [(True, ""), (False, None)]
+
+
+def test_content_id_map_empty_ids_map_every_target_as_mailgun_sends_them() -> None:
+    message = with_cid_map(
+        '{"": "attachment-1", "": "attachment-2", "<abc>": "attachment-3", "<abc>": "attachment-4"}', 4
+    )
+
+    assert [(a.inline, a.content_id) for a in message.attachments] == [
+        (True, ""),
+        (True, ""),
+        (True, "abc"),
+        (True, "abc"),
+    ]
+
+
 def test_content_id_map_first_content_id_of_an_attachment_wins() -> None:
     message = with_cid_map('{"<first>": "attachment-1", "second": "attachment-1"}')
 
@@ -122,8 +142,6 @@ def test_content_id_map_first_content_id_of_an_attachment_wins() -> None:
         "not json",
         "[]",
         '["attachment-1"]',
-        '{"": "attachment-1"}',
-        '{"<>": "attachment-1"}',
         '{"<c>": 1}',
         '{"<c>": null}',
         '{"<c>": "attachment-9"}',
@@ -198,6 +216,17 @@ def test_store_notify_content_id_maps_onto_stored_attachments() -> None:
         ("b.png", "img1", True),
     ]
     assert message.storage_url == "https://se.api.mailgun.net/m"
+
+
+def test_store_notify_empty_content_id_still_marks_the_stored_attachment_inline() -> None:
+    stored = json.dumps([{"url": "https://se.api.mailgun.net/a/0", "name": "a.png", "size": 1}])
+    message = parse_forward(
+        [*ENVELOPE, ("attachments", stored), ("message-url", "https://se.api.mailgun.net/m"),
+         ("content-id-map", '{"": "https://se.api.mailgun.net/a/0"}')],
+        [],
+    )  # fmt: skip
+
+    assert [(s["content-id"], s["inline"]) for s in message.stored_attachments] == [("", True)]
 
 
 @pytest.mark.parametrize(

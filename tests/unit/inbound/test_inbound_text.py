@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from app.core.multipart import form_disposition
 from workers.inbound.text import (
     content_type,
     decode_bytes,
     decode_words,
     message_ids,
     parse_date,
+    sanitize_filename,
     scrub,
     spam_flag,
     spam_score,
@@ -141,3 +143,39 @@ def test_inbound_modules_import_only_the_standard_library_and_each_other() -> No
                     path.name,
                     name,
                 )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('form-data; name="attachment-3"; filename="\\share\\mail\\forwarded.msg"',
+         ("attachment-3", "\\share\\mail\\forwarded.msg")),
+        ('form-data; name="a"; filename="path\\"', ("a", "path\\")),
+        ('form-data; name="a"; filename="path\\"; x="y"', ("a", "path\\")),
+        ('form-data; name="a"; filename="semi;colon.txt"', ("a", "semi;colon.txt")),
+        ("form-data; name=a; filename=plain.txt", ("a", "plain.txt")),
+        ('form-data; name="a"; filename="unterminated', ("a", "unterminated")),
+        ("form-data; name=\"a\"; filename=\"x\"; filename*=utf-8''na%C3%AFve.txt", ("a", "na\u00efve.txt")),
+        ("form-data; name=\"a\"; filename*=unknown''%41", ("a", "A")),
+        ('form-data; name="a"', ("a", None)),
+        ("form-data", (None, None)),
+        ("", (None, None)),
+    ],
+)  # fmt: skip
+def test_form_disposition_reads_filenames_as_form_encoders_write_them(
+    value: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert form_disposition(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("\\share\\mail\\forwarded.msg", "forwarded.msg"),
+        ("path\\", None),
+        ("path/.", None),
+        ("path\\..", None),
+    ],
+)
+def test_sanitized_form_filenames_keep_the_last_component(name: str, expected: str | None) -> None:
+    assert sanitize_filename(name) == expected

@@ -44,6 +44,40 @@ def test_multipart_fields_and_files_are_read_once_each() -> None:
     assert form.names == {"recipient", "body-mime", "attachment-1"}
 
 
+def django_part(name: str, filename: str) -> bytes:
+    """One file part as django.test.client and form encoders write it: the filename unescaped."""
+    return (
+        f'--b\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        "Content-Type: text/plain\r\n\r\nx\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("filename", "kept"),
+    [
+        ("\\share\\mail\\forwarded.msg", "\\share\\mail\\forwarded.msg"),
+        ("path\\", "path\\"),
+        ("path\\.", "path\\."),
+        ('a\\"b.txt', 'a"b.txt'),
+        ("", None),
+    ],
+)
+def test_multipart_filenames_keep_their_backslashes(filename: str, kept: str | None) -> None:
+    form = decode_route_form(
+        "multipart/form-data; boundary=b", django_part("attachment-1", filename) + b"--b--\r\n"
+    )
+
+    assert form.fields == []
+    assert [(p.field_name, p.filename) for p in form.files] == [("attachment-1", kept)]
+
+
+def test_a_filename_before_the_name_ending_in_a_backslash_keeps_both() -> None:
+    body = b'--b\r\nContent-Disposition: form-data; filename="x\\"; name="attachment-2"\r\n\r\nx\r\n--b--\r\n'
+    [part] = decode_route_form("multipart/form-data; boundary=b", body).files
+
+    assert (part.field_name, part.filename) == ("attachment-2", "x\\")
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [

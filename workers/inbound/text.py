@@ -25,6 +25,12 @@ _PATH_SEPARATORS = re.compile(r"[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", re.ASCII)
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# One address of a list, up to a top-level "," (or a group's ":" and ";"): quoted strings, comments and
+# <...> are read whole, closed or not, so the separators inside them do not split.
+_ADDRESS_ITEM = re.compile(
+    r'(?:"(?:[^"\\]|\\.)*+"?|\((?:[^()\\]|\\.)*+\)?|<[^>]*+>?|[^,;:"(<]++)++', re.DOTALL
+)
+MAX_ADDRESS_ITEM = 2048  # far past any real display name and address
 
 
 def safely(call: Callable[[], T], default: T) -> T:
@@ -80,14 +86,17 @@ def unfold(value: str) -> str:
     return _FOLD.sub("", scrub(value)).strip()
 
 
-def decode_words(value: str) -> str:
-    """`value` with its RFC 2047 encoded words decoded; words that do not decode stay as they are."""
+def decode_words(value: str, max_words: int | None = None) -> str:
+    """`value` with its RFC 2047 encoded words decoded; words that do not decode stay as they are, and so do
+    the words past the first `max_words`."""
     if "=?" not in value:
         return value
     out: list[str] = []
     pending = _PendingWords()
     position, after_word = 0, False
-    for match in _ENCODED_WORD.finditer(value):
+    for count, match in enumerate(_ENCODED_WORD.finditer(value)):
+        if max_words is not None and count >= max_words:
+            break
         gap = value[position : match.start()]
         data = _word_bytes(match[2], match[3])
         # RFC 2047 6.2: white space between two adjacent encoded words is not displayed.
@@ -106,18 +115,18 @@ class _PendingWords:
 
     def __init__(self) -> None:
         self.charset = ""
-        self.data = b""
+        self.data: list[bytes] = []  # joined once: appending to one bytes object is quadratic
 
     def add(self, charset: str, data: bytes) -> str:
         charset = charset.split("*", 1)[0].lower()
         flushed = self.flush() if charset != self.charset else ""
         self.charset = charset
-        self.data += data
+        self.data.append(data)
         return flushed
 
     def flush(self) -> str:
-        text = decode_bytes(self.data, self.charset) if self.data else ""
-        self.charset, self.data = "", b""
+        text = decode_bytes(b"".join(self.data), self.charset) if self.data else ""
+        self.charset, self.data = "", []
         return text
 
 
@@ -133,17 +142,21 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
         return None
 
 
-def header_text(value: str | None) -> str | None:
+def header_text(value: str | None, max_words: int | None = None) -> str | None:
     """A header value for display: unfolded and decoded; None when absent."""
-    return None if value is None else decode_words(unfold(value))
+    return None if value is None else decode_words(unfold(value), max_words)
 
 
-def addresses(value: str | None) -> list[tuple[str, str]]:
+def addresses(value: str | None, max_words: int | None = None) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header; entries without an `@` are left out."""
     if not value:
         return []
-    pairs: list[tuple[str, str]] = safely(lambda: getaddresses([unfold(value)]), [])
-    return [(decode_words(name).strip(), addr.strip()) for name, addr in pairs if "@" in addr]
+    pairs: list[tuple[str, str]] = []
+    # One item at a time: the stdlib's address list parser is quadratic in a list's length (group syntax).
+    for item in _ADDRESS_ITEM.finditer(unfold(value)):
+        if len(item[0]) <= MAX_ADDRESS_ITEM:
+            pairs += safely(lambda text=item[0]: getaddresses([text]), [])  # type: ignore[misc]
+    return [(decode_words(name, max_words).strip(), addr.strip()) for name, addr in pairs if "@" in addr]
 
 
 def domain_of(address: str | None) -> str | None:

@@ -24,7 +24,7 @@ from workers.inbound.text import (
 
 INBOUND = Path(__file__).resolve().parents[3] / "workers" / "inbound"
 # The parsers, pure by intent: the rest of the package stores, fetches and schedules.
-PURE = ("parse", "fields", "mime", "message", "rows", "text")
+PURE = ("parse", "fields", "mime", "mime_scan", "params", "limits", "message", "rows", "text")
 
 
 @pytest.mark.parametrize(

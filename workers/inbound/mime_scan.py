@@ -169,29 +169,36 @@ def _children(
     if entity.depth >= limits.max_depth:
         bounded.add(f"multiparts nested past {limits.max_depth} levels kept whole")
         return media_type, None
-    parts = _split(raw, entity.start, entity.end, boundary.encode("utf-8", "surrogateescape"), max(budget, 0))
-    if parts is not None and len(parts) >= budget:
+    split = _split(raw, entity.start, entity.end, boundary.encode("utf-8", "surrogateescape"), max(budget, 0))
+    if split is None:
+        return media_type, None
+    parts, cut_short = split
+    if cut_short:
         bounded.add(f"parts past {limits.max_parts} left in the raw MIME only")
     return media_type, parts
 
 
-def _split(raw: bytes, start: int, end: int, boundary: bytes, budget: int) -> list[tuple[int, int]] | None:
-    """Parts between delimiter lines (RFC 2046 5.1.1), at most `budget`: the line break before a delimiter
-    belongs to it; the preamble and the epilogue are not parts; a last part that never closes runs to the end
-    of the entity. None when the boundary never appears."""
+def _split(
+    raw: bytes, start: int, end: int, boundary: bytes, budget: int
+) -> tuple[list[tuple[int, int]], bool] | None:
+    """Parts between delimiter lines (RFC 2046 5.1.1), at most `budget`, and whether more were left: the line
+    break before a delimiter belongs to it; the preamble and the epilogue are not parts; a last part that
+    never closes runs to the end of the entity. None when the boundary never appears."""
     parts: list[tuple[int, int]] = []
     opened = -1  # where the current part's content starts
     for at, closing, after in _delimiters(raw, start, end, b"--" + boundary):
         if opened >= 0:
             before = 2 if at - 2 >= opened and raw.startswith(b"\r\n", at - 2) else 1
             parts.append((opened, max(opened, at - before)))
-        if closing or len(parts) >= budget:
-            return parts
+        if closing:
+            return parts, False
+        if len(parts) >= budget:
+            return parts, True
         opened = after
     if opened < 0:
         return None
     parts.append((opened, end))
-    return parts
+    return parts, False
 
 
 def _delimiters(raw: bytes, start: int, end: int, dash_boundary: bytes) -> Iterator[tuple[int, bool, int]]:

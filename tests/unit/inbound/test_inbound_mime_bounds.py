@@ -129,3 +129,11 @@ def test_parse_params_reads_the_first_occurrence_and_rfc2231_charsets() -> None:
 
     assert parsed.main == "attachment" and not parsed.truncated
     assert parsed.params == {"a": "1", "b": "caf\u00e9", "c": "x\\y"}
+
+
+def test_a_message_with_exactly_the_bound_of_parts_reaches_no_bound() -> None:
+    raw = multipart(b"Content-Type: text/plain\r\n\r\nbody", attachment(1), attachment(2))
+    message = parse_mime(raw, limits(max_parts=4))
+
+    assert [a.filename for a in message.attachments] == ["f1.pdf", "f2.pdf"]
+    assert message.bounded == ()

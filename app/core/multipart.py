@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
+from urllib.parse import unquote
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
@@ -31,6 +32,9 @@ MAX_PARTS = 100_000
 MAX_HEAD_BYTES = 64 * 1024
 FEED_CHUNK = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A form part's parameter. A quoted value runs to the quote that ends the header or precedes the next ";":
+# form encoders (browsers, Django, Mailgun) write a filename's backslashes as they are, unescaped.
+_FORM_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"]|"(?!\s*(?:;|$)))*"|[^;]*)')
 
 
 class MultipartError(ValueError):
@@ -49,9 +53,6 @@ class Part:
     filename: str | None  # None for a plain field; a file part's filename may be ""
     content_type: str | None
     charset: str | None
-    # The raw header, for a reader with rules of its own for names (route forms read filenames as form
-    # encoders write them, backslashes unescaped).
-    disposition: str = ""
 
     @property
     def is_file(self) -> bool:
@@ -122,8 +123,40 @@ class PartReader:
 def _part(event: Field | File) -> Part:
     content_type = event.headers.get("Content-Type")
     charset = parse_options_header(content_type)[1].get("charset") if content_type else None
-    filename = event.filename if isinstance(event, File) else None
-    return Part(event.name, filename, content_type, charset, event.headers.get("Content-Disposition", ""))
+    # Werkzeug reads backslashes in a filename as escapes; form encoders do not write them so.
+    name, filename = form_disposition(event.headers.get("Content-Disposition", ""))
+    if filename is None and isinstance(event, File):
+        filename = event.filename
+    return Part(event.name if name is None else name, filename, content_type, charset)
+
+
+def form_disposition(value: str) -> tuple[str | None, str | None]:
+    """(name, filename) of a form part's Content-Disposition, read the way form encoders write it.
+
+    RFC 7578 leaves a filename's quoting to the HTML encoding, which escapes `"` as `%22` and leaves a
+    backslash as it is: `filename="\\share\\x.msg"` is a Windows path, and `filename="path\\"` ends in a
+    backslash. A parser that takes backslashes as quoted-pairs runs the path together or loses the
+    filename, and the part with it becomes a text field. `\\"` inside a value is still read as a quote.
+    """
+    found: dict[str, str] = {}
+    for match in _FORM_PARAM.finditer(value):
+        key, raw = match[1].lower(), match[2].strip()
+        if raw.startswith('"'):  # an unterminated quote still opens the value
+            raw = (raw[1:-1] if raw.endswith('"') and len(raw) > 1 else raw[1:]).replace('\\"', '"')
+        found.setdefault(key, raw)
+    # Where both are sent, the RFC 8187 form is the exact one (non-ASCII names).
+    if "filename*" in found:
+        found["filename"] = _extended_value(found["filename*"])
+    return found.get("name"), found.get("filename")
+
+
+def _extended_value(raw: str) -> str:
+    """An RFC 8187 value (`utf-8''na%C3%AFve.txt`); a value not in that form is taken as it is."""
+    charset, sep, rest = raw.partition("'")
+    if not sep:
+        return raw
+    _, sep, encoded = rest.partition("'")
+    return unquote(encoded, encoding=_text_codec(charset), errors="replace") if sep else raw
 
 
 def aligned_chunks(body: bytes | bytearray, start: int, final: bool) -> Iterator[tuple[int, int]]:

@@ -69,6 +69,22 @@ class PollSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MimeSettings:
+    """How much of an inbound message the parser reads; past a bound the rest stays in the raw MIME only.
+
+    Python's email header parser is quadratic (or worse) in some header shapes, and its feed parser builds an
+    object per part: a sender who can mail a route could otherwise take a worker's memory or hours of CPU.
+    """
+
+    max_header_bytes: int = 64 * 1024  # one header, folded lines included; a longer one is not interpreted
+    max_headers: int = 1000  # per header block (the message's, and each part's)
+    max_params: int = 100  # parameters read per Content-Type / Content-Disposition
+    max_encoded_words: int = 256  # RFC 2047 words decoded per header
+    max_parts: int = 2000  # MIME parts per message, nested ones included
+    max_depth: int = 50  # multipart nesting
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     # When set, the EU region's data is stored in this database only (app/core/stores.py).
@@ -100,6 +116,7 @@ class Settings:
     worker_metrics_port: int | None = None
     # A JSON webhook nested deeper is refused at the intake; at most json_body.MAX_DEPTH, all of it storable.
     json_max_depth: int = DEFAULT_MAX_DEPTH
+    mime: MimeSettings = field(default_factory=MimeSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
 
@@ -148,6 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         json_max_depth=_count(
             env, "MAILHOOK_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH, minimum=1, maximum=MAX_DEPTH
         ),
+        mime=_mime_limits(env),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
     )
@@ -303,6 +321,22 @@ def _sync_settings(env: Mapping[str, str]) -> SyncSettings:
         api_max_wait=_seconds(env, "MAILGUN_API_MAX_WAIT_SECONDS", 10.0),
         retry_seconds=_seconds(env, "MAILHOOK_SYNC_RETRY_SECONDS", 60.0),
         max_attempts=_count(env, "MAILHOOK_SYNC_MAX_ATTEMPTS", 10, minimum=1),
+    )
+
+
+def _mime_limits(env: Mapping[str, str]) -> MimeSettings:
+    default = MimeSettings()
+
+    def count(name: str, value: int) -> int:
+        return _count(env, f"MAILHOOK_MIME_{name}", value, minimum=1)
+
+    return MimeSettings(
+        max_header_bytes=count("MAX_HEADER_BYTES", default.max_header_bytes),
+        max_headers=count("MAX_HEADERS", default.max_headers),
+        max_params=count("MAX_PARAMS", default.max_params),
+        max_encoded_words=count("MAX_ENCODED_WORDS", default.max_encoded_words),
+        max_parts=count("MAX_PARTS", default.max_parts),
+        max_depth=count("MAX_DEPTH", default.max_depth),
     )
 
 

@@ -61,6 +61,8 @@ class InboundMessage:
     storage_url: str | None = None
     stored_attachments: list[dict[str, Any]] = field(default_factory=list)
     domain: str | None = None
+    # The parsing bounds this message reached, in words: what lay past them is in raw_mime only.
+    bounded: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:

@@ -1,33 +1,26 @@
-"""Walking a MIME message into headers, bodies and attachments without trusting its structure.
+"""A raw MIME message as headers, bodies and attachments, read within `MimeLimits` and without trusting it.
 
-The stdlib parser (policy=default) already tolerates most damage by recording defects; what is left here is
-reading parts in ways that cannot raise: raw header values instead of lazily parsed header objects, decoded
-payload bytes instead of `get_content()` (which raises on unknown charsets), an explicit stack instead of
-recursion.
+The structure comes from mime_scan (linear, bounded, no email package) and each part's parameters from params
+(linear, bounded): the stdlib's header parser is quadratic or worse on some shapes and never sees hostile
+input here. Transfer encodings are undone with binascii, charsets with decode_bytes. Nothing here raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import binascii
+import re
 from dataclasses import dataclass, field
-from email import policy
 from email.message import Message
-from email.parser import BytesParser
 
+from workers.inbound.limits import MimeLimits
 from workers.inbound.message import InboundAttachment
-from workers.inbound.text import (
-    decode_bytes,
-    decode_words,
-    safely,
-    sanitize_filename,
-    unfold,
-)
+from workers.inbound.mime_scan import Leaf, RawHeader, Scan, bounded_params, content_type, first_header
+from workers.inbound.text import decode_bytes, decode_words, safely, sanitize_filename, unfold
 
-# Beyond these the rest of the message is left in raw_mime: a message is at most 25 MB, but nesting or part
-# counts like these only come from hostile or broken senders.
-MAX_DEPTH = 50
-MAX_PARTS = 2000
 _BODY_TYPES = ("text/plain", "text/html")
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", re.ASCII)
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]+")
+_UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
 
 
 @dataclass(slots=True)
@@ -37,121 +30,126 @@ class MimeContent:
     attachments: list[InboundAttachment] = field(default_factory=list)
 
 
-def parse_bytes(raw: bytes) -> Message:
-    """The parsed message; a parser failure falls back to the headers only, then to an empty message."""
-    full = safely(lambda: BytesParser(policy=policy.default).parsebytes(raw), None)
-    if full is not None:
-        return full
-    headers = safely(lambda: BytesParser(policy=policy.default).parsebytes(raw, headersonly=True), None)
-    return headers if headers is not None else Message(policy=policy.default)
+@dataclass(frozen=True, slots=True)
+class _Part:
+    media_type: str
+    disposition: str | None
+    filename: str | None
+    charset: str | None
+    leaf: Leaf
 
 
-def raw_headers(part: Message) -> list[tuple[str, str]]:
-    """Every header of `part` in order, unfolded but with encoded words still encoded."""
-    items: list[tuple[str, str]] = safely(lambda: list(part.raw_items()), [])
-    return [(unfold(str(name)), unfold(str(value))) for name, value in items]
+def raw_headers(scanned: Scan) -> list[tuple[str, str, bool]]:
+    """Every top-level header in order: (name, value unfolded with encoded words still encoded, cut)."""
+    return [(unfold(header.name), unfold(header.value), header.cut) for header in scanned.headers]
 
 
-def extract(message: Message) -> MimeContent:
+def extract(scanned: Scan, limits: MimeLimits) -> MimeContent:
     """The first non-attachment text/plain and text/html bodies, and every attachment, in order."""
     content = MimeContent()
-    for part in _leaves(message):
-        ctype = _content_type(part)
-        disposition = safely(part.get_content_disposition, None)
-        filename = _filename(part)
-        if _is_body(ctype, disposition, filename):
-            _fill_body(content, part, ctype)
+    for leaf in scanned.leaves:
+        part = _read(leaf, limits, scanned.bounded)
+        if _is_body(part):
+            _fill_body(content, part)
         else:
-            content.attachments.append(_attachment(part, ctype, disposition, filename))
+            content.attachments.append(_attachment(part))
     return content
 
 
-def _leaves(message: Message) -> Iterator[Message]:
-    """Non-multipart parts in document order. Attached messages (message/rfc822) are leaves: they are
-    attachments of this message, not parts of its body."""
-    stack = [(message, 0)]
-    yielded = 0
-    while stack and yielded < MAX_PARTS:
-        part, depth = stack.pop()
-        children = _children(part) if depth < MAX_DEPTH else None
-        if children is None:
-            yielded += 1
-            yield part
-        else:
-            stack.extend((child, depth + 1) for child in reversed(children))
+def _read(leaf: Leaf, limits: MimeLimits, bounded: set[str]) -> _Part:
+    media_type, params = content_type(leaf.headers, limits, bounded)
+    if not _MEDIA_TYPE.fullmatch(media_type):
+        media_type = leaf.default_type
+    disposition_header = first_header(leaf.headers, "content-disposition")
+    disposition = None
+    filename = params.get("name")
+    if disposition_header is not None:
+        parsed = bounded_params(disposition_header.value, limits, bounded)
+        disposition = parsed.main or None
+        filename = parsed.params.get("filename", filename)
+    return _Part(media_type, disposition, _filename(filename, limits, bounded), params.get("charset"), leaf)
 
 
-def _children(part: Message) -> list[Message] | None:
-    if not _content_type(part).startswith("multipart/"):
+def _filename(name: str | None, limits: MimeLimits, bounded: set[str]) -> str | None:
+    if name is None:
         return None
-    payload = safely(part.get_payload, None)
-    if not isinstance(payload, list):
-        return None
-    return [child for child in payload if isinstance(child, Message)]
+    # Some mailers put RFC 2047 words in filename= although only RFC 2231 is allowed there.
+    return sanitize_filename(decode_words(unfold(name), words_within(name, limits, bounded)))
 
 
-def _content_type(part: Message) -> str:
-    return safely(part.get_content_type, "application/octet-stream")
+def words_within(value: str, limits: MimeLimits, bounded: set[str]) -> int:
+    """The encoded-word bound, noted in `bounded` when `value` holds more words than it."""
+    if value.count("=?") > limits.max_encoded_words:
+        bounded.add(f"encoded words past {limits.max_encoded_words} in a header left encoded")
+    return limits.max_encoded_words
 
 
-def _is_body(ctype: str, disposition: str | None, filename: str | None) -> bool:
-    if disposition == "attachment" or (disposition == "inline" and filename):
+def _is_body(part: _Part) -> bool:
+    if part.disposition == "attachment" or (part.disposition == "inline" and part.filename):
         return False
     # A multipart whose boundary never appears is left unsplit; its text is better kept as a body than lost.
-    return ctype in _BODY_TYPES or ctype.startswith("multipart/")
+    return part.media_type in _BODY_TYPES or part.media_type.startswith("multipart/")
 
 
-def _fill_body(content: MimeContent, part: Message, ctype: str) -> None:
+def _fill_body(content: MimeContent, part: _Part) -> None:
     # Later bodies (e.g. text after an inline image in Apple Mail) stay in raw_mime only.
-    if ctype == "text/html":
+    if part.media_type == "text/html":
         if content.body_html is None:
-            content.body_html = _text(part)
+            content.body_html = decode_bytes(payload_bytes(part.leaf), part.charset)
     elif content.body_text is None:
-        content.body_text = _text(part)
+        content.body_text = decode_bytes(payload_bytes(part.leaf), part.charset)
 
 
-def _text(part: Message) -> str:
-    return decode_bytes(payload_bytes(part), safely(part.get_content_charset, None))
+def payload_bytes(leaf: Leaf) -> bytes:
+    """The part's content with its transfer encoding undone; an unknown encoding leaves it as it is."""
+    header = first_header(leaf.headers, "content-transfer-encoding")
+    encoding = header.value.strip().lower() if header is not None else ""
+    if encoding == "base64":
+        return _base64(leaf.body)
+    if encoding == "quoted-printable":
+        return safely(lambda: binascii.a2b_qp(leaf.body), leaf.body)
+    if encoding in _UUENCODE:
+        return _uudecoded(leaf.body)
+    return leaf.body
 
 
-def payload_bytes(part: Message) -> bytes:
-    """The decoded content of a part: transfer encoding undone, attached messages serialised back."""
-    payload = safely(part.get_payload, None)
-    if isinstance(payload, list):
-        return b"".join(_message_bytes(child) for child in payload if isinstance(child, Message))
-    data = safely(lambda: part.get_payload(decode=True), None)
-    return data if isinstance(data, bytes) else b""
+def _base64(data: bytes) -> bytes:
+    """Lenient, as mail needs: line breaks and stray characters skipped, missing padding supplied; what still
+    does not decode is kept as it came."""
+    try:
+        return binascii.a2b_base64(data)
+    except binascii.Error:
+        stripped = _NOT_BASE64.sub(b"", data)
+        try:
+            return binascii.a2b_base64(stripped + b"=" * (-len(stripped) % 4))
+        except binascii.Error:
+            return data
 
 
-def _message_bytes(message: Message) -> bytes:
-    # compat32 writes header values back as received; the default policy refolds them, and can choke.
-    as_received = safely(lambda: message.as_bytes(policy=policy.compat32), None)
-    return as_received if as_received is not None else safely(message.as_bytes, b"")
+def _uudecoded(data: bytes) -> bytes:
+    # Rare enough to leave to the stdlib, whose decoder reads only the Content-Transfer-Encoding header.
+    message = Message()
+    message["Content-Transfer-Encoding"] = "x-uuencode"
+    message.set_payload(data.decode("ascii", "surrogateescape"))
+    decoded = safely(lambda: message.get_payload(decode=True), None)
+    return decoded if isinstance(decoded, bytes) else data
 
 
-def _filename(part: Message) -> str | None:
-    name = safely(part.get_filename, None)
-    # Some mailers put RFC 2047 words in filename= although only RFC 2231 is allowed there.
-    return sanitize_filename(decode_words(name)) if isinstance(name, str) else None
+def _content_id(headers: list[RawHeader]) -> str | None:
+    header = first_header(headers, "content-id")
+    if header is None:
+        return None
+    cid = unfold(header.value).strip().strip("<>").strip()
+    return cid or None
 
 
-def _content_id(part: Message) -> str | None:
-    for name, value in raw_headers(part):
-        if name.lower() == "content-id":
-            cid = value.strip().strip("<>").strip()
-            return cid or None
-    return None
-
-
-def _attachment(
-    part: Message, ctype: str, disposition: str | None, filename: str | None
-) -> InboundAttachment:
-    content = payload_bytes(part)
+def _attachment(part: _Part) -> InboundAttachment:
+    content = payload_bytes(part.leaf)
     return InboundAttachment(
-        filename=filename,
-        content_type=ctype,
+        filename=part.filename,
+        content_type=part.media_type,
         size=len(content),
         content=content,
-        inline=disposition == "inline",
-        content_id=_content_id(part),
+        inline=part.disposition == "inline",
+        content_id=_content_id(part.leaf.headers),
     )

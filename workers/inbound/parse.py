@@ -27,6 +27,7 @@ from workers.inbound.fields import (
     stored_attachments,
     uploaded_attachments,
 )
+from workers.inbound.limits import DEFAULT_LIMITS, MimeLimits
 from workers.inbound.message import (
     InboundAttachment,
     InboundMessage,
@@ -34,7 +35,8 @@ from workers.inbound.message import (
     UploadedPart,
     content_hash,
 )
-from workers.inbound.mime import extract, parse_bytes, raw_headers
+from workers.inbound.mime import extract, raw_headers, words_within
+from workers.inbound.mime_scan import scan
 from workers.inbound.text import (
     addresses,
     decode_words,
@@ -73,24 +75,28 @@ class _HeaderFields(TypedDict):
     spam_score: float | None
 
 
-def parse_forward(fields: Sequence[tuple[str, str]], files: Sequence[UploadedPart] = ()) -> InboundMessage:
+def parse_forward(
+    fields: Sequence[tuple[str, str]], files: Sequence[UploadedPart] = (), limits: MimeLimits = DEFAULT_LIMITS
+) -> InboundMessage:
     """A forward() POST with parsed parts, or a store() notification (message-url, attachments JSON)."""
-    return _from_route(RouteFields(fields), files, storage_url=None)
+    return _from_route(RouteFields(fields), files, None, limits)
 
 
 def parse_mime_forward(
-    fields: Sequence[tuple[str, str]], files: Sequence[UploadedPart] = ()
+    fields: Sequence[tuple[str, str]], files: Sequence[UploadedPart] = (), limits: MimeLimits = DEFAULT_LIMITS
 ) -> InboundMessage:
     """A forward() POST to a URL ending in "mime": `body-mime` (a field or a file part) plus the envelope."""
     route = RouteFields(fields)
     raw = _body_mime(route, files)
     if raw is None:
         # A route whose URL still ends in "mime" but that posts parsed parts is still readable as such.
-        return _from_route(route, files, storage_url=None)
-    return _with_envelope(parse_mime(raw), route, storage_url=None)
+        return _from_route(route, files, None, limits)
+    return _with_envelope(parse_mime(raw, limits), route, storage_url=None)
 
 
-def parse_stored_message(obj: Mapping[str, object], *, storage_url: str | None = None) -> InboundMessage:
+def parse_stored_message(
+    obj: Mapping[str, object], *, storage_url: str | None = None, limits: MimeLimits = DEFAULT_LIMITS
+) -> InboundMessage:
     """The JSON of a stored message (GET <message-url>); `storage_url` is where it was fetched from.
 
     Anything but a JSON object is InboundParseError: the response body is Mailgun's, not ours to guess at.
@@ -100,28 +106,40 @@ def parse_stored_message(obj: Mapping[str, object], *, storage_url: str | None =
     route = RouteFields(obj.items())
     raw = _body_mime(route, ())
     if raw is None:
-        return _from_route(route, (), storage_url)
-    return _with_envelope(parse_mime(raw), route, storage_url)
+        return _from_route(route, (), storage_url, limits)
+    return _with_envelope(parse_mime(raw, limits), route, storage_url)
 
 
-def parse_mime(raw: bytes) -> InboundMessage:
-    """A raw RFC 5322 message. There is no envelope in it: recipient, sender and domain stay None."""
+def parse_mime(raw: bytes, limits: MimeLimits = DEFAULT_LIMITS) -> InboundMessage:
+    """A raw RFC 5322 message. There is no envelope in it: recipient, sender and domain stay None.
+
+    Read within `limits`: what lies past them stays in raw_mime only, and `bounded` says what that was.
+    """
     if not raw.strip():
         raise InboundParseError("the MIME message is empty")
-    parsed = parse_bytes(raw)
-    raw_pairs = raw_headers(parsed)
-    content = extract(parsed)
+    scanned = scan(raw, limits)
+    raw_pairs = raw_headers(scanned)
+    content = extract(scanned, limits)
+    readable = [(name, value) for name, value, cut in raw_pairs if not cut]
+    # A header cut at the size bound is listed as received, cut, and not decoded.
+    headers = [
+        (name, value if cut else decode_words(value, words_within(value, limits, scanned.bounded)))
+        for name, value, cut in raw_pairs
+    ]
     return InboundMessage(
-        **_header_fields(_first_values(raw_pairs)),
+        **_header_fields(_first_values(readable), limits=limits),
         body_text=content.body_text,
         body_html=content.body_html,
-        headers=[(name, decode_words(value)) for name, value in raw_pairs],
+        headers=headers,
         attachments=content.attachments,
         raw_mime=bytes(raw),
+        bounded=tuple(sorted(scanned.bounded)),
     )
 
 
-def _from_route(route: RouteFields, files: Sequence[UploadedPart], storage_url: str | None) -> InboundMessage:
+def _from_route(
+    route: RouteFields, files: Sequence[UploadedPart], storage_url: str | None, limits: MimeLimits
+) -> InboundMessage:
     # message-headers may be missing, "[]" or not JSON; the header-shaped fields then stand in for it, and
     # they also fill gaps (abridged stored messages carry In-Reply-To only as a top-level key).
     headers = header_pairs(route.json("message-headers")) or route.header_like
@@ -129,7 +147,7 @@ def _from_route(route: RouteFields, files: Sequence[UploadedPart], storage_url: 
     recipient = _envelope_recipient(route)
     url = route.text("message-url") or storage_url
     from_headers = _header_fields(
-        _first_values(headers, route.header_like), route.text("from"), route.text("subject")
+        _first_values(headers, route.header_like), route.text("from"), route.text("subject"), limits
     )
     message = InboundMessage(
         recipient=recipient,
@@ -209,29 +227,41 @@ def _first_values(*sources: Sequence[tuple[str, str]]) -> dict[str, str]:
 
 
 def _header_fields(
-    headers: Mapping[str, str], from_field: str | None = None, subject_field: str | None = None
+    headers: Mapping[str, str],
+    from_field: str | None = None,
+    subject_field: str | None = None,
+    limits: MimeLimits = DEFAULT_LIMITS,
 ) -> _HeaderFields:
-    """What the headers say; Mailgun's own `from`/`subject` fields win over the header values."""
-    from_name, from_address = _author(from_field or headers.get("from"))
+    """What the headers say; Mailgun's own `from`/`subject` fields win over the header values.
+
+    A value longer than the header bound is read as absent: the address and date parsers are not linear.
+    """
+
+    def value(name: str, field_value: str | None = None) -> str | None:
+        found = field_value if field_value is not None else headers.get(name)
+        return found if found is None or len(found) <= limits.max_header_bytes else None
+
+    words = limits.max_encoded_words
+    from_name, from_address = _author(value("from", from_field or None), words)
     return _HeaderFields(
         from_name=from_name,
         from_address=from_address,
-        to=[address for _, address in addresses(headers.get("to"))],
-        cc=[address for _, address in addresses(headers.get("cc"))],
-        subject=header_text(subject_field if subject_field is not None else headers.get("subject")),
-        date=parse_date(headers.get("date")),
-        message_id=first_message_id(headers.get("message-id")),
-        in_reply_to=first_message_id(headers.get("in-reply-to")),
-        references=message_ids(headers.get("references")),
-        spam_flag=spam_flag(headers.get("x-mailgun-sflag")),
-        spam_score=spam_score(headers.get("x-mailgun-sscore")),
+        to=[address for _, address in addresses(value("to"), words)],
+        cc=[address for _, address in addresses(value("cc"), words)],
+        subject=header_text(value("subject", subject_field), words),
+        date=parse_date(value("date")),
+        message_id=first_message_id(value("message-id")),
+        in_reply_to=first_message_id(value("in-reply-to")),
+        references=message_ids(value("references")),
+        spam_flag=spam_flag(value("x-mailgun-sflag")),
+        spam_score=spam_score(value("x-mailgun-sscore")),
     )
 
 
-def _author(value: str | None) -> tuple[str | None, str | None]:
+def _author(value: str | None, words: int) -> tuple[str | None, str | None]:
     """(display name, address) of a From value; a From without an address keeps its text as the name."""
-    found = addresses(value)
+    found = addresses(value, words)
     if found:
         name, address = found[0]
         return name or None, address
-    return header_text(value) or None, None
+    return header_text(value, words) or None, None

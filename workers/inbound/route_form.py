@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus, unquote_to_bytes
 
 from app.core import multipart
 from workers.inbound.message import UploadedPart
-from workers.inbound.text import decode_bytes, form_disposition
+from workers.inbound.text import decode_bytes
 
 # Kept as bytes whatever the encoding: the whole raw message.
 RAW_FIELDS = frozenset({"body-mime"})
@@ -66,17 +66,12 @@ def _multipart(content_type: str, body: bytes) -> RouteForm:
         raise UnreadableForm(str(exc)) from None
     form = RouteForm()
     for part, content in parts:
-        # The decoder reads backslashes in a filename as escapes; form encoders do not write them so.
-        name, filename = form_disposition(part.disposition)
-        name = part.name if name is None else name
-        if filename is None and part.is_file:
-            filename = part.filename
-        if name is None:
+        if part.name is None:
             continue  # no field name: nothing reads it, the same everywhere
-        if part.is_file or filename is not None:
-            form.files.append(UploadedPart(name, filename or None, part.content_type, content))
-        elif name in RAW_FIELDS:
-            form.files.append(UploadedPart(name, None, None, content))
+        if part.is_file:
+            form.files.append(UploadedPart(part.name, part.filename or None, part.content_type, content))
+        elif part.name in RAW_FIELDS:
+            form.files.append(UploadedPart(part.name, None, None, content))
         else:
-            form.fields.append((name, multipart.field_text(content, part.charset)))
+            form.fields.append((part.name, multipart.field_text(content, part.charset)))
     return form

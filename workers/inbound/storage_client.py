@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import httpx
 
-from workers.inbound.parse import InboundMessage, InboundParseError, parse_mime, parse_stored_message
+from workers.inbound.limits import DEFAULT_LIMITS, MimeLimits
+from workers.inbound.parse import (
+    InboundMessage,
+    InboundParseError,
+    parse_mime,
+    parse_stored_message,
+)
 
 # A stored message is at most 25 MB; as JSON with its MIME in a string, a little more.
 MAX_RESPONSE_BYTES = 40 * 1024 * 1024
@@ -33,16 +39,20 @@ def new_client() -> httpx.Client:
 
 
 def fetch_message(
-    client: httpx.Client, url: str, api_key: str, fallback: str | None = None
+    client: httpx.Client,
+    url: str,
+    api_key: str,
+    fallback: str | None = None,
+    limits: MimeLimits = DEFAULT_LIMITS,
 ) -> InboundMessage | FetchFailure:
     """The stored message at `url`; on a 404 there, once more at `fallback` when it is another URL."""
-    outcome = _fetch(client, url, api_key)
+    outcome = _fetch(client, url, api_key, limits)
     if isinstance(outcome, FetchFailure) and outcome.status == 404 and fallback and fallback != url:
-        return _fetch(client, fallback, api_key)
+        return _fetch(client, fallback, api_key, limits)
     return outcome
 
 
-def _fetch(client: httpx.Client, url: str, api_key: str) -> InboundMessage | FetchFailure:
+def _fetch(client: httpx.Client, url: str, api_key: str, limits: MimeLimits) -> InboundMessage | FetchFailure:
     try:
         # Accept: message/rfc2822 asks Mailgun for the raw MIME (`body-mime`) rather than parsed parts.
         with client.stream(
@@ -56,7 +66,7 @@ def _fetch(client: httpx.Client, url: str, api_key: str) -> InboundMessage | Fet
         return FetchFailure(f"Mailgun storage unreachable ({type(exc).__name__})", permanent=False)
     if body is None:
         return FetchFailure(f"stored message larger than {MAX_RESPONSE_BYTES} bytes", permanent=True)
-    return _parse(body, media_type, url)
+    return _parse(body, media_type, url, limits)
 
 
 def _read_capped(response: httpx.Response) -> bytes | None:
@@ -69,12 +79,12 @@ def _read_capped(response: httpx.Response) -> bytes | None:
     return b"".join(chunks)
 
 
-def _parse(body: bytes, media_type: str, url: str) -> InboundMessage | FetchFailure:
+def _parse(body: bytes, media_type: str, url: str, limits: MimeLimits) -> InboundMessage | FetchFailure:
     try:
         if media_type in RAW_TYPES:
-            return parse_mime(body)
+            return parse_mime(body, limits)
         document = json.loads(body)
-        return parse_stored_message(document, storage_url=url)
+        return parse_stored_message(document, storage_url=url, limits=limits)
     except (InboundParseError, ValueError, RecursionError) as exc:
         return FetchFailure(
             f"Mailgun answered something that is not a stored message ({type(exc).__name__})", permanent=True

@@ -63,9 +63,11 @@ def store_inbound(
     if misrouted is not None:
         return InboundResult(misrouted)
     try:
-        parsed = parse_route_post(row.kind, form)
+        parsed = parse_route_post(row.kind, form, settings.mime)
     except InboundParseError as exc:
         return InboundResult(f"no inbound message in the post: {exc}")
+    if parsed.message.bounded:
+        log.warning("inbound row %d read within bounds: %s", row.id, "; ".join(parsed.message.bounded))
     try:
         with connection.begin_nested():
             return _store(connection, row, parsed, settings, store)

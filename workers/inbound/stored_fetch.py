@@ -60,7 +60,7 @@ def fetch_pending(
         return _give_up(engine, row, refusal, attempted=False)
     assert settings.api_key is not None
     fallback = fallback_url(row["storage_url"], row["domain"], row["region"], settings.api_bases)
-    fetched = fetch_message(client, row["storage_url"], settings.api_key, fallback)
+    fetched = fetch_message(client, row["storage_url"], settings.api_key, fallback, settings.mime)
     if isinstance(fetched, InboundMessage):
         return _complete(engine, row, fetched, settings, now)
     if fetched.permanent:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TypeVar
-from urllib.parse import unquote
 
 T = TypeVar("T")
 
@@ -25,10 +24,13 @@ _MSG_ID = re.compile(r"<([^<>]*)>")
 _PATH_SEPARATORS = re.compile(r"[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", re.ASCII)
-# A form part's parameter. A quoted value runs to the quote that ends the header or precedes the next ";":
-# form encoders (browsers, Django, Mailgun) write a filename's backslashes as they are, unescaped.
-_FORM_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"]|"(?!\s*(?:;|$)))*"|[^;]*)')
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# One address of a list, up to a top-level "," (or a group's ":" and ";"): quoted strings, comments and
+# <...> are read whole, closed or not, so the separators inside them do not split.
+_ADDRESS_ITEM = re.compile(
+    r'(?:"(?:[^"\\]|\\.)*+"?|\((?:[^()\\]|\\.)*+\)?|<[^>]*+>?|[^,;:"(<]++)++', re.DOTALL
+)
+MAX_ADDRESS_ITEM = 2048  # far past any real display name and address
 
 
 def safely(call: Callable[[], T], default: T) -> T:
@@ -84,14 +86,17 @@ def unfold(value: str) -> str:
     return _FOLD.sub("", scrub(value)).strip()
 
 
-def decode_words(value: str) -> str:
-    """`value` with its RFC 2047 encoded words decoded; words that do not decode stay as they are."""
+def decode_words(value: str, max_words: int | None = None) -> str:
+    """`value` with its RFC 2047 encoded words decoded; words that do not decode stay as they are, and so do
+    the words past the first `max_words`."""
     if "=?" not in value:
         return value
     out: list[str] = []
     pending = _PendingWords()
     position, after_word = 0, False
-    for match in _ENCODED_WORD.finditer(value):
+    for count, match in enumerate(_ENCODED_WORD.finditer(value)):
+        if max_words is not None and count >= max_words:
+            break
         gap = value[position : match.start()]
         data = _word_bytes(match[2], match[3])
         # RFC 2047 6.2: white space between two adjacent encoded words is not displayed.
@@ -110,18 +115,18 @@ class _PendingWords:
 
     def __init__(self) -> None:
         self.charset = ""
-        self.data = b""
+        self.data: list[bytes] = []  # joined once: appending to one bytes object is quadratic
 
     def add(self, charset: str, data: bytes) -> str:
         charset = charset.split("*", 1)[0].lower()
         flushed = self.flush() if charset != self.charset else ""
         self.charset = charset
-        self.data += data
+        self.data.append(data)
         return flushed
 
     def flush(self) -> str:
-        text = decode_bytes(self.data, self.charset) if self.data else ""
-        self.charset, self.data = "", b""
+        text = decode_bytes(b"".join(self.data), self.charset) if self.data else ""
+        self.charset, self.data = "", []
         return text
 
 
@@ -137,17 +142,21 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
         return None
 
 
-def header_text(value: str | None) -> str | None:
+def header_text(value: str | None, max_words: int | None = None) -> str | None:
     """A header value for display: unfolded and decoded; None when absent."""
-    return None if value is None else decode_words(unfold(value))
+    return None if value is None else decode_words(unfold(value), max_words)
 
 
-def addresses(value: str | None) -> list[tuple[str, str]]:
+def addresses(value: str | None, max_words: int | None = None) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header; entries without an `@` are left out."""
     if not value:
         return []
-    pairs: list[tuple[str, str]] = safely(lambda: getaddresses([unfold(value)]), [])
-    return [(decode_words(name).strip(), addr.strip()) for name, addr in pairs if "@" in addr]
+    pairs: list[tuple[str, str]] = []
+    # One item at a time: the stdlib's address list parser is quadratic in a list's length (group syntax).
+    for item in _ADDRESS_ITEM.finditer(unfold(value)):
+        if len(item[0]) <= MAX_ADDRESS_ITEM:
+            pairs += safely(lambda text=item[0]: getaddresses([text]), [])  # type: ignore[misc]
+    return [(decode_words(name, max_words).strip(), addr.strip()) for name, addr in pairs if "@" in addr]
 
 
 def domain_of(address: str | None) -> str | None:
@@ -207,35 +216,6 @@ def sanitize_filename(name: str | None) -> str | None:
         return None
     base = _CONTROL.sub("", _PATH_SEPARATORS.split(scrub(name))[-1]).strip()
     return None if base in ("", ".", "..") else base
-
-
-def form_disposition(value: str) -> tuple[str | None, str | None]:
-    """(name, filename) of a form part's Content-Disposition, read the way form encoders write it.
-
-    RFC 7578 leaves a filename's quoting to the HTML encoding, which escapes `"` as `%22` and leaves a
-    backslash as it is: `filename="\\share\\x.msg"` is a Windows path, and `filename="path\\"` ends in a
-    backslash. A parser that takes backslashes as quoted-pairs runs the path together or loses the
-    filename, and the part with it becomes a text field. `\\"` inside a value is still read as a quote.
-    """
-    found: dict[str, str] = {}
-    for match in _FORM_PARAM.finditer(value):
-        key, raw = match[1].lower(), match[2].strip()
-        if raw.startswith('"'):  # an unterminated quote still opens the value
-            raw = (raw[1:-1] if raw.endswith('"') and len(raw) > 1 else raw[1:]).replace('\\"', '"')
-        found.setdefault(key, raw)
-    # Where both are sent, the RFC 8187 form is the exact one (non-ASCII names).
-    if "filename*" in found:
-        found["filename"] = _extended_value(found["filename*"])
-    return found.get("name"), found.get("filename")
-
-
-def _extended_value(raw: str) -> str:
-    """An RFC 8187 value (`utf-8''na%C3%AFve.txt`); a value not in that form is taken as it is."""
-    charset, sep, rest = raw.partition("'")
-    if not sep:
-        return raw
-    _, sep, encoded = rest.partition("'")
-    return unquote(encoded, encoding=_text_codec(charset), errors="replace") if sep else raw
 
 
 def content_type(value: str | None) -> str:

@@ -19,6 +19,7 @@ from app.core.regions import (
     region_for_domain,
     region_for_url,
 )
+from workers.inbound.limits import DEFAULT_LIMITS, MimeLimits
 from workers.inbound.parse import InboundMessage, parse_forward, parse_mime_forward
 from workers.inbound.route_form import RouteForm
 
@@ -70,15 +71,15 @@ def route_path(route: str) -> str:
     return "/inbound/mailgun/mime" if route == "inbound_mime" else "/inbound/mailgun"
 
 
-def parse_route_post(kind: str, form: RouteForm) -> Parsed:
+def parse_route_post(kind: str, form: RouteForm, limits: MimeLimits = DEFAULT_LIMITS) -> Parsed:
     """The message a route POST carries. A post with `message-url` and no `body-mime` is a store()
     notification whatever URL it came to. Raises InboundParseError when it carries nothing."""
     names = form.names
     if "message-url" in names and "body-mime" not in names:
-        return Parsed(parse_forward(form.fields, form.files), store_notification=True)
+        return Parsed(parse_forward(form.fields, form.files, limits), store_notification=True)
     if kind == InboxKind.INBOUND_MIME or "body-mime" in names:
-        return Parsed(parse_mime_forward(form.fields, form.files), store_notification=False)
-    return Parsed(parse_forward(form.fields, form.files), store_notification=False)
+        return Parsed(parse_mime_forward(form.fields, form.files, limits), store_notification=False)
+    return Parsed(parse_forward(form.fields, form.files, limits), store_notification=False)
 
 
 def message_region(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.multipart import form_disposition
 from workers.inbound.text import (
     content_type,
     decode_bytes,
@@ -24,7 +25,7 @@ from workers.inbound.text import (
 
 INBOUND = Path(__file__).resolve().parents[3] / "workers" / "inbound"
 # The parsers, pure by intent: the rest of the package stores, fetches and schedules.
-PURE = ("parse", "fields", "mime", "message", "rows", "text")
+PURE = ("parse", "fields", "mime", "mime_scan", "params", "limits", "message", "rows", "text")
 
 
 @pytest.mark.parametrize(

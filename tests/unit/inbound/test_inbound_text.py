@@ -14,7 +14,6 @@ from workers.inbound.text import (
     content_type,
     decode_bytes,
     decode_words,
-    form_disposition,
     message_ids,
     parse_date,
     sanitize_filename,

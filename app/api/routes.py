@@ -20,9 +20,10 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from app.api import dead_letters, events, inbound, openapi, recipients, stats, suppressions, sync_actions
+from app.api import dead_letters, events, inbound, recipients, stats, suppressions, sync_actions
 from app.api.auth import CHALLENGE, check_authorization, presents_bearer
 from app.api.cross_site import SAFE_METHODS, cross_site_refusal
+from app.api.openapi.document import openapi_document
 from app.api.problems import ApiError
 from app.core.errors import error_response
 from app.web.services import services
@@ -54,7 +55,7 @@ bp.add_url_rule(
 bp.add_url_rule("/suppressions", view_func=suppressions.list_suppressions, methods=["GET"])
 bp.add_url_rule("/sync-actions", view_func=sync_actions.list_sync_actions, methods=["GET"])
 bp.add_url_rule("/sync-actions/<action_id>/retry", view_func=sync_actions.retry_sync_action, methods=["POST"])
-bp.add_url_rule("/openapi.json", view_func=openapi.openapi_document, methods=["GET"])
+bp.add_url_rule("/openapi.json", view_func=openapi_document, methods=["GET"])
 
 
 @bp.before_request

@@ -2,6 +2,9 @@
 
 Every task is idempotent (the database's unique keys absorb repeats), so tasks are acknowledged late and
 redelivered when a worker dies; correctness never rests on the broker, the inbox sweeper re-finds any work.
+
+Importing this module does nothing: no environment variable, no signal, no exit. A worker or beat process is
+set up by `set_up_process`, which Celery's `-A workers.celery` reaches by asking for the module's `app`.
 """
 
 from __future__ import annotations
@@ -9,19 +12,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from functools import cache
 from typing import Any
-
-# Prefork children write their counters here for one scrape to sum; set before prometheus_client is imported.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mailhook-metrics-")
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
 
-import workers.signals  # noqa: F401 - connects the request-id and logging signal handlers
 from app.core.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
-from app.core.db import dispose_engines
 from app.core.regions import REGIONS
 from app.core.settings import Settings, SettingsError, load_settings
 from app.core.task_names import (
@@ -35,6 +32,8 @@ from app.core.task_names import (
     SWEEP_INBOX,
     SWEEP_STORED_FETCHES,
 )
+from workers.settings import attach_settings
+from workers.signals import connect_signals
 
 SWEEP_EVERY_SECONDS = 10.0
 SWEEP_FETCHES_EVERY_SECONDS = 300.0
@@ -52,7 +51,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
     app.conf.update(celery_config(settings))
     app.conf.update(_reliability(settings))
     app.conf.beat_schedule = beat_schedule(settings)
-    app.conf.mailhook_settings = settings
+    attach_settings(app, settings)
     return app
 
 
@@ -120,21 +119,35 @@ def _reconcile_schedule(settings: Settings) -> dict[str, Any]:
     }
 
 
-@worker_process_init.connect
-def _fresh_connections_after_fork(**_: Any) -> None:
-    dispose_engines()
+def set_up_process(settings: Settings | None = None) -> Celery:
+    """What a worker or beat process needs before its first task, then its app.
+
+    Prefork children write their counters to one directory for a scrape to sum: it is chosen before
+    prometheus_client is first imported (by the task modules, which Celery imports after this). Then the
+    signal handlers are connected. Celery's `-A workers.celery` reaches this through the module's `app`.
+    """
+    settings = settings or load_settings()
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mailhook-metrics-")
+    connect_signals(settings)
+    return create_celery(settings)
 
 
-def task_settings(app: Celery) -> Settings:
-    return app.conf.mailhook_settings
-
-
-def _celery_or_exit() -> Celery:
+def _set_up_or_exit() -> Celery:
     try:
-        return create_celery()
+        return set_up_process()
     except SettingsError as exc:  # One clear line, not a traceback from inside Celery's loader.
         sys.exit(f"mailhook: configuration error: {exc}")
 
 
-celery_app = _celery_or_exit()
-app = celery_app
+@cache
+def _process_app() -> Celery:
+    return _set_up_or_exit()
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the process's Celery app, set up on first use. Celery's `-A workers.celery` looks it up, so the
+    process is set up when a worker or beat starts, and never by an import."""
+    if name == "app":
+        return _process_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,6 @@ from app.api import (
     events,
     feed,
     inbound,
-    openapi,
     recipients,
     stats,
     suppressions,
@@ -26,6 +25,7 @@ from app.api import (
 )
 from app.api.auth import CHALLENGE, check_authorization, presents_bearer
 from app.api.cross_site import SAFE_METHODS, cross_site_refusal
+from app.api.openapi.document import openapi_document
 from app.api.problems import ApiError
 from app.core.db import store_is_away
 from app.core.errors import error_response
@@ -59,7 +59,7 @@ bp.add_url_rule(
 bp.add_url_rule("/suppressions", view_func=suppressions.list_suppressions, methods=["GET"])
 bp.add_url_rule("/sync-actions", view_func=sync_actions.list_sync_actions, methods=["GET"])
 bp.add_url_rule("/sync-actions/<action_id>/retry", view_func=sync_actions.retry_sync_action, methods=["POST"])
-bp.add_url_rule("/openapi.json", view_func=openapi.openapi_document, methods=["GET"])
+bp.add_url_rule("/openapi.json", view_func=openapi_document, methods=["GET"])
 
 
 @bp.before_request

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.common import OK, PROBLEMS
-from app.cli.main import settings_or_exit
+from app.cli.common import OK, PROBLEMS, settings_or_exit
 from workers.ops.checks import check_all
 
 

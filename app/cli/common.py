@@ -10,12 +10,21 @@ from typing import NoReturn
 
 import click
 
-from app.core.settings import Settings
+from app.core.settings import Settings, SettingsError, load_settings
 
 OK, PROBLEMS, USAGE = 0, 1, 2
 
 _AGO = re.compile(r"(\d+)\s*([mhd])", re.ASCII)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def settings_or_exit() -> Settings:
+    """Settings, or one clear line naming the wrong variable and exit status 2."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"mailhook: configuration error: {exc}", err=True)
+        sys.exit(USAGE)
 
 
 def fail(message: str, code: int = USAGE) -> NoReturn:

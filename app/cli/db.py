@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.main import settings_or_exit
+from app.cli.common import settings_or_exit
 from app.core import migrate
 from app.core.settings import Settings
 from app.core.stores import Store, split, stores

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.common import OK, PROBLEMS, fail, need_api_key, plural
-from app.cli.main import settings_or_exit
+from app.cli.common import OK, PROBLEMS, fail, need_api_key, plural, settings_or_exit
 from app.core.regions import REGIONS
 from workers.mailgun.client import MailgunError
 from workers.sync.tasks import refresh_alone, syncs

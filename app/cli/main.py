@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
-
-from app.core.settings import Settings, SettingsError, load_settings
-
-
-def settings_or_exit() -> Settings:
-    """Settings, or one clear line naming the wrong variable and exit status 2."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        click.echo(f"mailhook: configuration error: {exc}", err=True)
-        sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 import click
 from sqlalchemy import Engine
 
-from app.cli.common import OK, parse_age, stamp
-from app.cli.main import settings_or_exit
+from app.cli.common import OK, parse_age, settings_or_exit, stamp
 from app.core.db import make_engine
 from app.core.stores import Store, split, stores
 from workers.ops.retention import PURGE_BATCH, cutoff_for, events_partitioned, purge

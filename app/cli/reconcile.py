@@ -13,8 +13,16 @@ from typing import Any
 
 import click
 
-from app.cli.common import OK, PROBLEMS, chosen_domains, need_api_key, parse_moment, plural, stamp
-from app.cli.main import settings_or_exit
+from app.cli.common import (
+    OK,
+    PROBLEMS,
+    chosen_domains,
+    need_api_key,
+    parse_moment,
+    plural,
+    settings_or_exit,
+    stamp,
+)
 from app.core.db import make_engine
 from app.core.settings import Settings
 from app.core.stores import store_for_region, stores

@@ -14,8 +14,7 @@ from datetime import datetime
 import click
 from sqlalchemy import Engine
 
-from app.cli.common import OK, PROBLEMS, parse_moment
-from app.cli.main import settings_or_exit
+from app.cli.common import OK, PROBLEMS, parse_moment, settings_or_exit
 from app.core.db import make_engine
 from app.core.models.inbox_vocab import REPLAYABLE
 from app.core.regions import REGIONS

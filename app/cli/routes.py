@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.common import OK, PROBLEMS, fail, need_api_key
-from app.cli.main import settings_or_exit
+from app.cli.common import OK, PROBLEMS, fail, need_api_key, settings_or_exit
 from app.core.regions import REGIONS
 from workers.mailgun.registration import base_url_problem
 from workers.mailgun.setup import install_route

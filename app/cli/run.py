@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.main import settings_or_exit
+from app.cli.common import settings_or_exit
 from app.core import migrate
 from app.core.devkey import DEV_KEY_PATH, DEV_TOKEN_PATH, dev_secret_in_use, with_dev_secrets
 from app.core.stores import stores

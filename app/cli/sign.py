@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import click
 
-from app.cli.main import settings_or_exit
+from app.cli.common import settings_or_exit
 from app.core.devkey import with_dev_secrets
 from app.core.signing import compute_signature
 

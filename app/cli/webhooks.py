@@ -13,8 +13,7 @@ from dataclasses import replace
 
 import click
 
-from app.cli.common import OK, PROBLEMS, chosen_domains, fail, need_api_key
-from app.cli.main import settings_or_exit
+from app.cli.common import OK, PROBLEMS, chosen_domains, fail, need_api_key, settings_or_exit
 from workers.mailgun.account_setup import ACCOUNT, account_status, install_account_webhooks
 from workers.mailgun.registration import base_url_problem
 from workers.mailgun.setup import Done, install_webhooks, webhook_status

@@ -127,7 +127,7 @@ def exposition(read_gauges: Callable[[], list[GaugeReading]], accept: str = "") 
 
 def _counters_in_files() -> bool:
     """Whether this process's counters live in PROMETHEUS_MULTIPROC_DIR. prometheus_client decides once, at
-    import: a variable set later (importing workers.celery into a process that already has metrics) leaves
+    import: a variable set later (a worker set up in a process that already has metrics) leaves
     them in memory, where only the default registry sees them."""
     return bool(getattr(prometheus_values.ValueClass, "_multiprocess", False))
 

@@ -42,6 +42,7 @@ from workers.inbound.store import store_inbound
 from workers.inbound.tasks import enqueue_fetches
 from workers.inbound.triage import is_inbound
 from workers.ops.per_store import on_its_own
+from workers.settings import task_settings
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ def has_pending(engine: Engine) -> bool:
 
 @shared_task(name=DRAIN_INBOX, bind=True, acks_late=True, ignore_result=True)
 def drain_inbox(self: Task) -> int:
-    claimed, more = drain_every_store(self.app.conf.mailhook_settings)
+    claimed, more = drain_every_store(task_settings(self.app))
     if more:
         self.app.send_task(DRAIN_INBOX)
     return claimed
@@ -225,7 +226,7 @@ def drain_inbox(self: Task) -> int:
 @shared_task(name=SWEEP_INBOX, bind=True, ignore_result=True)
 def sweep_inbox(self: Task) -> bool:
     """Beat: wake the drain for rows whose wake-up was lost (broker down, worker killed)."""
-    settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     pending = False
     for store, engine in store_engines(settings):
         with on_its_own(settings, store.name, "sweep"):

@@ -29,6 +29,7 @@ from app.core.task_names import FETCH_STORED_MESSAGE, QUEUE_DEFAULT, SWEEP_STORE
 from workers.inbound.storage_client import new_client
 from workers.inbound.stored_fetch import fetch_pending
 from workers.ops.per_store import on_its_own
+from workers.settings import task_settings
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ _publishers_lock = threading.Lock()
 
 @shared_task(name=FETCH_STORED_MESSAGE, bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def fetch_stored_message(self, message_row_id: int, store: str = PRIMARY) -> str:
-    settings: Settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     try:
         engine = engine_for_url(store_named(settings, store).url)
     except KeyError:  # DATABASE_URL_EU was unset since: the row is out of reach
@@ -59,7 +60,7 @@ def fetch_stored_message(self, message_row_id: int, store: str = PRIMARY) -> str
 @shared_task(name=SWEEP_STORED_FETCHES, bind=True, ignore_result=True)
 def sweep_stored_fetches(self) -> int:
     """Beat: send the fetch again for pending messages whose task was lost, in every database."""
-    settings: Settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     sent = 0
     for store, engine in store_engines(settings):
         with on_its_own(settings, store.name, "fetch sweep"):

@@ -28,10 +28,10 @@ from app.core.models.inbound import InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxStatus
 from app.core.models.tokens import SignatureToken
-from app.core.settings import Settings
 from app.core.stores import Store, stores
 from app.core.task_names import PURGE_EXPIRED
 from workers.ops.leases import run_alone
+from workers.settings import task_settings
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def _count(engine: Engine, target: Target, cutoff: datetime) -> int:
 @shared_task(name=PURGE_EXPIRED, bind=True, ignore_result=True)
 def purge_expired(self: Any) -> int:
     """Beat, daily: apply MAILHOOK_RETENTION_DAYS; the number of rows deleted."""
-    settings: Settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     cutoff, deleted, failures = cutoff_for(settings.retention_days), 0, list[Exception]()
     for store in stores(settings):
         try:

@@ -34,6 +34,7 @@ from workers.mailgun.client import MailgunClient, MailgunError
 from workers.poll.polling import Verdict, Window, advance, judge_page, newest_time, poll_window
 from workers.poll.sources import ChosenSource, ItemKind
 from workers.poll.store import PageCounts, claim_cursor, record_page, settle_cursor, store_items
+from workers.settings import task_settings
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ def _poll_safely(reader: Reader, domain: str) -> PollReport:
 @shared_task(name=POLL_EVENTS, bind=True, ignore_result=True)
 def poll_events(self: Any) -> int:
     """Beat: poll every configured domain once; the number of events new to the table."""
-    settings: Settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     return sum(report.new for report in poll_every_store(settings))
 
 

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import beat_init
 
 from app.core.db import region_engine
 from app.core.regions import REGIONS
@@ -20,6 +19,7 @@ from app.core.settings import Settings
 from app.core.task_names import PUSH_SYNC, QUEUE_DEFAULT, REFRESH_LISTS
 from workers.mailgun.client import MailgunClient, MailgunError
 from workers.ops.leases import run_alone
+from workers.settings import settings_of, task_settings
 from workers.sync.list_mirror import Refreshed, refresh_region_lists
 from workers.sync.policy import Rules
 from workers.sync.push import push_region
@@ -33,7 +33,7 @@ def syncs(settings: Settings, region: str) -> bool:
 
 @shared_task(name=PUSH_SYNC, bind=True, acks_late=True, ignore_result=True)
 def push_sync(self, region: str) -> int:
-    settings: Settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     if not syncs(settings, region):
         return 0
     with MailgunClient.for_region(settings, region) as client:
@@ -53,7 +53,7 @@ def push_sync(self, region: str) -> int:
 
 @shared_task(name=REFRESH_LISTS, bind=True, acks_late=True, ignore_result=True)
 def refresh_lists(self, region: str) -> int:
-    settings: Settings = self.app.conf.mailhook_settings
+    settings = task_settings(self.app)
     if not syncs(settings, region):
         return 0
     try:
@@ -79,13 +79,13 @@ def refresh_alone(settings: Settings, region: str) -> Refreshed | None:
         )
 
 
-@beat_init.connect
-def _refresh_lists_at_start(sender: Any = None, **_: Any) -> None:
-    """Beat's first run refreshes every syncing region's mirror at once: a mirror left empty until the first
-    scheduled refresh (15 minutes by default) would let the drain plan no list change meanwhile."""
+def refresh_lists_at_start(sender: Any = None, **_: Any) -> None:
+    """On beat_init (connected by workers.signals): beat's first run refreshes every syncing region's mirror
+    at once; a mirror left empty until the first scheduled refresh (15 minutes by default) would let the drain
+    plan no list change meanwhile."""
     app = getattr(sender, "app", None)
-    settings = getattr(getattr(app, "conf", None), "mailhook_settings", None)
-    if app is None or not isinstance(settings, Settings):
+    settings = settings_of(app) if app is not None else None
+    if app is None or settings is None:  # the beat of an app that is not ours
         return
     for region in REGIONS:
         if syncs(settings, region):

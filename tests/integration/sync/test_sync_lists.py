@@ -14,6 +14,7 @@ from app.core.task_names import PUSH_SYNC, REFRESH_LISTS
 from tests.integration.sync_support import World, event
 from workers.celery import create_celery
 from workers.mailgun.client import MailgunError
+from workers.signals import connect_signals
 
 
 def test_the_mirror_holds_every_member_of_every_list_of_its_region(world: World) -> None:
@@ -81,6 +82,7 @@ def test_beat_sends_each_syncing_regions_first_refresh_as_it_starts(world: World
     from celery.signals import beat_init
 
     sent: list[tuple[str, list[str]]] = []
+    connect_signals(world.settings)  # what a beat process's set-up does (workers.celery.set_up_process)
     celery = celery_for(world.settings)
     celery.send_task = lambda name, args=None, **_: sent.append((name, list(args or [])))  # type: ignore[method-assign]
     beat_init.send(sender=type("BeatService", (), {"app": celery})())

@@ -1,20 +1,22 @@
 """The OpenAPI description of the sync endpoints (/suppressions, /sync-actions) and of what they add to
-GET /recipients/{address}; merged into the document by app.api.openapi.
+GET /recipients/{address}; merged into the document by app.api.openapi.document.
 
-It names the shared components (parameters limit/cursor/region/domain, responses) by reference only, so it
-imports nothing from openapi.py.
+It names the shared components (parameters limit/cursor/region/domain, responses) by reference only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.api.doc_parts import (
-    Schema,
+from app.api.openapi.parts import (
+    errors,
+    get_operation,
     json_body,
     nullable,
     object_schema,
     page,
+    paging,
+    path_param,
     query_param,
     ref,
     state_change,
@@ -28,7 +30,7 @@ from app.core.regions import REGIONS
 def paths() -> dict[str, Any]:
     return {
         "/suppressions": {
-            "get": _get(
+            "get": get_operation(
                 "listSuppressions",
                 "The local view of suppressions per (region, domain, address, kind), newest first: "
                 "observed on a domain by Mailgun, or copied by the sync to the other domains of its region.",
@@ -39,19 +41,19 @@ def paths() -> dict[str, Any]:
                     {"$ref": "#/components/parameters/region"},
                     query_param("kind", f"Case-insensitive: {', '.join(SuppressionKind)}."),
                     query_param("state", f"Case-insensitive: {', '.join(SuppressionState)}."),
-                    *_paging(),
+                    *paging(),
                 ],
             )
         },
         "/sync-actions": {
-            "get": _get(
+            "get": get_operation(
                 "listSyncActions",
                 "The outbox of calls back to Mailgun, newest first.",
                 "SyncActionPage",
                 [
                     query_param("status", f"Case-insensitive: {', '.join(SyncActionStatus)}."),
                     {"$ref": "#/components/parameters/region"},
-                    *_paging(),
+                    *paging(),
                 ],
             )
         },
@@ -61,20 +63,10 @@ def paths() -> dict[str, Any]:
                     "operationId": "retrySyncAction",
                     "summary": "Put a failed or dead action back to pending, attempts reset, due now; the "
                     "region's next push sends it.",
-                    "parameters": with_region(
-                        [
-                            {
-                                "name": "id",
-                                "in": "path",
-                                "required": True,
-                                "description": "The action's id.",
-                                "schema": {"type": "string"},
-                            }
-                        ]
-                    ),
+                    "parameters": with_region([path_param("id", "The action's id.")]),
                     "responses": {
                         "200": json_body(ref("SyncAction")),
-                        **_errors(),
+                        **errors(),
                         "404": {"$ref": "#/components/responses/NotFound"},
                         "409": {"$ref": "#/components/responses/Conflict"},
                     },
@@ -143,24 +135,4 @@ def _action_properties() -> dict[str, Any]:
         "event_id": nullable("integer"),
         "created_at": time_out(),
         "updated_at": time_out(),
-    }
-
-
-def _get(operation: str, summary: str, schema: str, parameters: list[Schema]) -> Schema:
-    return {
-        "operationId": operation,
-        "summary": summary,
-        "parameters": with_region(parameters),
-        "responses": {"200": json_body(ref(schema)), **_errors()},
-    }
-
-
-def _paging() -> list[Schema]:
-    return [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}]
-
-
-def _errors() -> dict[str, Any]:
-    return {
-        code: {"$ref": f"#/components/responses/{name}"}
-        for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("default", "ServerError"))
     }

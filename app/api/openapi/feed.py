@@ -1,12 +1,12 @@
-"""The OpenAPI description of GET /feed; merged into the document by app.api.openapi, which hands over the
-event item's properties (the feed's items are events plus their position)."""
+"""The OpenAPI description of GET /feed; merged into the document by app.api.openapi.document, which hands
+over the event item's properties (the feed's items are events plus their position)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.api.doc_parts import Schema, json_body, object_schema, query_param, ref, with_region
 from app.api.feed_params import AFTER, DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS
+from app.api.openapi.parts import Schema, json_body, object_schema, query_param, ref, with_region
 
 SUMMARY = (
     "Every stored event exactly once, in the order they became visible: follow `next_cursor` and nothing is "

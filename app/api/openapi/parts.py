@@ -88,3 +88,47 @@ def state_change(operation: Schema) -> Schema:
             "415": {"$ref": "#/components/responses/JsonRequired"},
         },
     }
+
+
+TIME_IN = (
+    "RFC 3339 with a zone (2025-01-31T12:00:00Z, 2025-01-31T13:00:00+01:00), RFC 2822 with a zone "
+    "(Fri, 31 Jan 2025 12:00:00 +0000) or epoch seconds (1738324800)."
+)
+
+
+def get_operation(
+    operation: str, summary: str, schema: str, parameters: Sequence[Any], not_found: bool = False
+) -> Schema:
+    """A GET answering one JSON schema. A parameter named by a string is the shared component of that name."""
+    responses = {"200": json_body(ref(schema)), **errors()}
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    refs = [p if isinstance(p, dict) else {"$ref": f"#/components/parameters/{p}"} for p in parameters]
+    return {
+        "operationId": operation,
+        "summary": summary,
+        "parameters": with_region(refs),
+        "responses": responses,
+    }
+
+
+def errors() -> dict[str, Any]:
+    """The answers every operation may give besides its own."""
+    return {
+        code: {"$ref": f"#/components/responses/{name}"}
+        for code, name in (("400", "BadRequest"), ("401", "Unauthorized"), ("default", "ServerError"))
+    }
+
+
+def path_param(name: str, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def paging() -> list[Schema]:
+    return [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}]

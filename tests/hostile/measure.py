@@ -25,6 +25,16 @@ sys.path.insert(0, os.environ.get("MAILHOOK_PARSER_ROOT", str(ROOT)))
 
 
 def _peak_mib() -> float:
+    """This process's peak RSS. VmHWM belongs to the process's own memory map, made anew at exec; ru_maxrss
+    carries over the parent's peak through fork and exec (a pytest worker grown to 400 MiB would be reported
+    for every case), so it is only the fallback where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

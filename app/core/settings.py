@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from app.core.json_body import DEFAULT_MAX_DEPTH, MAX_DEPTH
 from app.core.regions import DEFAULT_API_BASES, REGIONS
+from app.core.secret_files import SecretFileError, with_file_secrets
 
 DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -137,7 +138,10 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
-    env = _with_file_secrets(os.environ if environ is None else environ)
+    try:
+        env = with_file_secrets(os.environ if environ is None else environ)
+    except SecretFileError as exc:
+        raise SettingsError(str(exc)) from None
     settings = Settings(
         database_url=_database_url(env),
         database_url_eu=_database_url_eu(env),
@@ -171,43 +175,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     _check_production(settings)
     return settings
-
-
-# Variables that hold a secret (or a URL that may carry a password): each can also be read from a file named
-# by NAME_FILE, as Docker and Kubernetes mount secrets, so the value never sits in the process environment.
-SECRET_VARIABLES = (
-    "DATABASE_URL",
-    "DATABASE_URL_EU",
-    "REDIS_URL",
-    "MAILGUN_WEBHOOK_SIGNING_KEYS",
-    "MAILGUN_API_KEY",
-    "MAILHOOK_API_TOKENS",
-)
-
-
-def _with_file_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
-    """`env` with each NAME_FILE's content (trailing newline and spaces stripped) as NAME."""
-    found = {name: env[f"{name}_FILE"] for name in SECRET_VARIABLES if env.get(f"{name}_FILE", "").strip()}
-    if not found:
-        return env
-    merged = dict(env)
-    for name, path in found.items():
-        if env.get(name, "").strip():
-            raise SettingsError(f"{name} and {name}_FILE are both set: keep one")
-        merged[name] = _read_secret_file(f"{name}_FILE", path.strip())
-    return merged
-
-
-def _read_secret_file(variable: str, path: str) -> str:
-    # The error names the variable and the path, never a byte of the file.
-    try:
-        with open(path, encoding="utf-8") as secret:
-            value = secret.read(1 << 20).strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{variable}: cannot read {path!r} ({type(exc).__name__})") from None
-    if not value:
-        raise SettingsError(f"{variable}: {path!r} is empty")
-    return value
 
 
 def _check_production(settings: Settings) -> None:

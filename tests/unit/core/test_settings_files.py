@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.settings import SECRET_VARIABLES, SettingsError, load_settings
+from app.core.secret_files import SECRET_VARIABLES
+from app.core.settings import SettingsError, load_settings
 
 
 def secret_file(tmp_path: Path, name: str, content: str) -> str:

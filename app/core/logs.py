@@ -70,5 +70,9 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Celery's process pool (billiard) logs under "multiprocessing" without propagating: with no handler of
+    # its own, Python would write its lines ("Process ... exited with ...") bare, outside the format.
+    pool = logging.getLogger("multiprocessing")
+    pool.handlers[:] = [handler]
     # Python's warnings (deprecations from libraries at start) are written as log lines too, not as bare text.
     logging.captureWarnings(True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from app.core.logs import JsonFormatter, RequestIdFilter, request_id_var
 
 
@@ -53,3 +55,21 @@ def test_a_multi_line_exception_stays_one_line() -> None:
         made = logging.LogRecord("app.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     line = formatted(made)
     assert "ValueError: first\nsecond" in str(line["exception"])
+
+
+def test_the_process_pool_logger_writes_through_the_same_format(capsys: pytest.CaptureFixture[str]) -> None:
+    # billiard logs as "multiprocessing" without propagating; bare, its lines would break a JSON stream.
+    from billiard import util
+
+    from app.core.logs import configure_logging
+
+    configure_logging("json")
+    try:
+        util.get_logger().error("Process %r exited with %r", "ForkPoolWorker-1", "signal 15 (SIGTERM)")
+    finally:
+        logging.getLogger("multiprocessing").handlers.clear()
+        logging.getLogger().handlers.clear()
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert [json.loads(line)["message"] for line in lines] == [
+        "Process 'ForkPoolWorker-1' exited with 'signal 15 (SIGTERM)'"
+    ]

@@ -22,7 +22,7 @@ from app.core.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
 from app.core.regions import REGIONS
 from app.core.settings import Settings, SettingsError, load_settings
 from app.core.task_names import (
-    DRAIN_INBOX,
+    DRAIN_TASKS,
     POLL_EVENTS,
     PURGE_EXPIRED,
     PUSH_SYNC,
@@ -63,7 +63,7 @@ def _reliability(settings: Settings) -> dict[str, Any]:
         "task_time_limit": TASK_TIME_LIMIT_SECONDS,
         "task_soft_time_limit": TASK_TIME_LIMIT_SECONDS - 30,
         "task_default_queue": QUEUE_DEFAULT,
-        "task_routes": {DRAIN_INBOX: {"queue": QUEUE_INBOX}, SWEEP_INBOX: {"queue": QUEUE_INBOX}},
+        "task_routes": {task: {"queue": QUEUE_INBOX} for task in (*DRAIN_TASKS, SWEEP_INBOX)},
         "broker_connection_max_retries": None,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_hijack_root_logger": False,

@@ -21,6 +21,7 @@ from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
 from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import REPLAYABLE, InboxStatus
+from app.core.task_names import DRAIN_TASKS
 from app.core.timeparse import format_time
 from app.web.services import services
 
@@ -77,7 +78,8 @@ def replay_dead_letter(letter_id: str) -> Response:
         raise not_found("dead letter")
     if not flipped:
         raise ApiError(409, "not_dead", f"inbox row {row_id} is {row['status']}; only dead rows are replayed")
-    services().waker.poke()
+    for drain in DRAIN_TASKS:  # a replayed row may be in either lane of the inbox
+        services().waker.poke(drain)
     return jsonify(dead_letter_item(row))
 
 

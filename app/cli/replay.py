@@ -139,12 +139,13 @@ def _wake_drain(settings: Settings) -> None:
     from celery import Celery
 
     from app.core.broker import celery_config
-    from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
+    from app.core.task_names import DRAIN_TASKS, QUEUE_INBOX
 
     client = Celery("mailhook-cli")
     client.conf.update(celery_config(settings))
     try:
-        client.send_task(DRAIN_INBOX, queue=QUEUE_INBOX)
+        for drain in DRAIN_TASKS:  # a replayed row may be in either lane of the inbox
+            client.send_task(drain, queue=QUEUE_INBOX)
     except Exception as exc:  # any broker failure: the sweeper still finds the rows
         click.echo(f"drain not woken ({type(exc).__name__}): the inbox sweeper picks the rows up")
     else:

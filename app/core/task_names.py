@@ -1,6 +1,9 @@
 """Task and queue names, shared by the web (which sends by name) and the workers (which define them)."""
 
 DRAIN_INBOX = "mailhook.drain_inbox"
+DRAIN_INBOUND = "mailhook.drain_inbound"
+# Each lane of the inbox has its drain (workers/events/drain.py): tracking webhooks, and inbound mail.
+DRAIN_TASKS = (DRAIN_INBOX, DRAIN_INBOUND)
 SWEEP_INBOX = "mailhook.sweep_inbox"
 POLL_EVENTS = "mailhook.poll_events"
 PURGE_EXPIRED = "mailhook.purge_expired"

@@ -20,6 +20,7 @@ from app.core.json_body import DEFAULT_MAX_DEPTH
 from app.core.models.inbox_vocab import InboxKind
 from app.core.regions import normalize_region
 from app.core.signing import SignedParts
+from app.core.task_names import DRAIN_INBOX
 from app.intake.body_deadline import DEADLINES
 from app.intake.signature_fields import (
     FormScanner,
@@ -79,6 +80,7 @@ class RouteRules:
     form_kind: str
     json_kind: str | None = InboxKind.WEBHOOK  # None: the route takes no JSON
     store_notify_kind: str | None = None
+    drain_task: str = DRAIN_INBOX  # the drain of the inbox lane its rows are in (workers/events/drain.py)
 
 
 def read_delivery(

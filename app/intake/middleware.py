@@ -26,6 +26,7 @@ from app.core.logs import request_id_var
 from app.core.metrics import DELIVERIES, SIGNATURE_FAILURES, series
 from app.core.models.inbox_vocab import InboxKind
 from app.core.signing import check_signature
+from app.core.task_names import DRAIN_INBOUND
 from app.intake.delivery import Delivery, DeliveryError, RouteRules, read_delivery
 from app.intake.inbox import StoreUnavailable
 from app.web.observability import record_request, request_id_for
@@ -48,9 +49,14 @@ INBOUND = RouteRules(
     form_kind=InboxKind.INBOUND,
     json_kind=None,
     store_notify_kind=InboxKind.STORE_NOTIFY,
+    drain_task=DRAIN_INBOUND,
 )
 INBOUND_MIME = RouteRules(
-    "inbound_mime", max_bytes=INBOUND_MAX_BYTES, form_kind=InboxKind.INBOUND_MIME, json_kind=None
+    "inbound_mime",
+    max_bytes=INBOUND_MAX_BYTES,
+    form_kind=InboxKind.INBOUND_MIME,
+    json_kind=None,
+    drain_task=DRAIN_INBOUND,
 )
 ROUTES = {
     "/webhooks/mailgun": WEBHOOK,
@@ -136,7 +142,7 @@ class Intake:
             )
         series(DELIVERIES, rules.name, "stored" if stored else "duplicate").inc()
         if stored:
-            self._services.waker.poke()
+            self._services.waker.poke(rules.drain_task)
         return STORED if stored else ALREADY_STORED
 
     def _verify(self, delivery: Delivery) -> Answer | None:

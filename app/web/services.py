@@ -13,7 +13,7 @@ from app.core.broker import celery_config
 from app.core.db import get_engine, store_engines
 from app.core.settings import Settings
 from app.core.stores import Store, delivery_region, split, store_for_region
-from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
+from app.core.task_names import DRAIN_TASKS, QUEUE_INBOX
 from app.intake.delivery import Delivery
 from app.intake.inbox import InboxWriter, inbox_writer
 from app.intake.tokens import TokenRule, taker_for
@@ -26,7 +26,7 @@ class Services:
     waker: DrainWaker = field(init=False)
 
     def __post_init__(self) -> None:
-        self.waker = DrainWaker(self._publish_drain)
+        self.waker = DrainWaker(self._publish_drain, DRAIN_TASKS)
 
     @cached_property
     def engine(self) -> Engine:
@@ -81,8 +81,8 @@ class Services:
         client.conf.update(celery_config(self.settings))
         return client
 
-    def _publish_drain(self) -> None:
-        self.celery_client.send_task(DRAIN_INBOX, queue=QUEUE_INBOX)
+    def _publish_drain(self, task: str) -> None:
+        self.celery_client.send_task(task, queue=QUEUE_INBOX)
 
 
 def services() -> Services:

@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 from app.core.db import make_engine
 from app.core.models.events import Event
 from app.core.models.inbox import InboxRow
+from app.core.task_names import DRAIN_INBOX
 from app.web.factory import create_app
 
 API_TOKEN = "test-api-token"
@@ -38,9 +39,11 @@ class RecordingWaker:
 
     def __init__(self) -> None:
         self.pokes = 0
+        self.tasks: set[str] = set()  # the drains woken
 
-    def poke(self) -> None:
+    def poke(self, task: str | None = None) -> None:
         self.pokes += 1
+        self.tasks.add(task or DRAIN_INBOX)
 
 
 class Api:

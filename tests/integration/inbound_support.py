@@ -18,6 +18,7 @@ from app.core.models.inbox import InboxRow
 from app.core.settings import Settings
 from tests.conftest import payload, sign
 from workers.events.drain import BatchResult, drain_batch
+from workers.events.processors import Lane
 
 messages = cast(Table, InboundMessageRow.__table__)
 attachments = cast(Table, InboundAttachmentRow.__table__)
@@ -84,7 +85,8 @@ def _stream(content: bytes) -> Any:
 
 
 def drain(engine: Engine, settings: Settings) -> BatchResult:
-    return drain_batch(engine, settings)
+    """One claim of the inbound lane, where route posts are drained."""
+    return drain_batch(engine, settings, lane=Lane.INBOUND)
 
 
 def message_rows(engine: Engine) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ _clock = itertools.count(1_700_000_000)
 
 
 class NoWaker:
-    def poke(self) -> None:
+    def poke(self, _task: str | None = None) -> None:
         pass
 
 

@@ -1,6 +1,8 @@
-"""Storing inbox rows that arrived on the inbound routes, inside the drain's transaction.
+"""Inbox rows that arrived on the inbound routes: read before the drain's transaction, stored inside it.
 
-Each row is written under its own savepoint: a message the database refuses becomes a dead letter with the
+`read_inbound` decodes and parses the post (the slow part, bounded by the MIME limits) with no transaction
+open, so a slow message holds no lock: on SQLite the intake keeps writing meanwhile. `store_inbound` then
+writes the message under its own savepoint: a message the database refuses becomes a dead letter with the
 reason instead of failing the whole batch. A store() notification is stored as a message pending its fetch;
 the caller sends the fetch task once the batch has committed.
 """
@@ -50,9 +52,8 @@ class InboundResult:
     forward_to: str | None = None  # the URL of the database that keeps the message's region
 
 
-def store_inbound(
-    connection: Connection, row: ClaimedRow, settings: Settings, store: str = PRIMARY
-) -> InboundResult:
+def read_inbound(row: ClaimedRow, settings: Settings) -> Parsed | InboundResult:
+    """The message a row carries, or the dead letter it makes. No database: run before the write opens."""
     if row.kind == InboxKind.WEBHOOK:  # JSON: Mailgun sends JSON for tracking webhooks only
         return InboundResult(misrouted_json(row.route, row.body))
     try:
@@ -68,6 +69,20 @@ def store_inbound(
         return InboundResult(f"no inbound message in the post: {exc}")
     if parsed.message.bounded:
         log.warning("inbound row %d read within bounds: %s", row.id, "; ".join(parsed.message.bounded))
+    return parsed
+
+
+def store_inbound(
+    connection: Connection,
+    row: ClaimedRow,
+    read: Parsed | InboundResult,
+    settings: Settings,
+    store: str = PRIMARY,
+) -> InboundResult:
+    """Store what `read_inbound` made of the row, in the caller's transaction."""
+    if isinstance(read, InboundResult):
+        return read
+    parsed = read
     try:
         with connection.begin_nested():
             return _store(connection, row, parsed, settings, store)

@@ -30,6 +30,7 @@ from app.core.regions import REGIONS
 from app.core.settings import Settings
 from app.core.stores import stores
 from app.core.task_names import POLL_EVENTS
+from app.core.unit_of_work import unit_of_work
 from workers.mailgun.client import MailgunClient, MailgunError
 from workers.poll.polling import Verdict, Window, advance, judge_page, newest_time, poll_window
 from workers.poll.sources import ChosenSource, ItemKind
@@ -158,10 +159,10 @@ def _read_pages(reader: Reader, domain: str, window: Window, report: PollReport)
 def _store_page(reader: Reader, domain: str, items: list[object], kind: ItemKind, report: PollReport) -> None:
     region = reader.client.region
     trusted_until = advance(report.trusted_until, newest_time(items, kind.time_of))
-    with reader.engine.begin() as connection:
-        counts = store_items(connection, reader.settings, region, domain, items, kind)
+    with unit_of_work(reader.engine) as work:  # the page and the cursor's advance, together
+        counts = store_items(work, reader.settings, region, domain, items, kind)
         if reader.track:
-            record_page(connection, region, domain, trusted_until, counts)
+            record_page(work.connection, region, domain, trusted_until, counts)
     report.trusted_until = trusted_until
     report.add(counts)
     if reader.on_page is not None:

@@ -1,7 +1,8 @@
 """The poller's database side: a domain's cursor (leased, advanced page by page, settled) and one page stored.
 
 A page is stored in one transaction with the cursor's advance, so the cursor never passes an event that is
-not committed. Items go through the drain's insert path (`store_events`); an item the normalizer refuses is
+not committed. Items are recorded as the drain records them (`record_events`: stored, then their sync
+actions planned); an item the normalizer refuses is
 kept as a dead letter in the inbox (kind `logs_api` or `events_api`, its source's), keyed by a digest of the
 item so a page read again adds nothing; `mailhook replay` hands it to the same normalizer once it is fixed.
 """
@@ -22,8 +23,9 @@ from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxStatus
 from app.core.models.polling import PollCursor
 from app.core.settings import Settings
+from app.core.unit_of_work import UnitOfWork
 from workers.events.normalize import NormalizationError
-from workers.events.store import store_events
+from workers.events.record import record_events
 from workers.poll.sources import EVENTS_API, ItemKind
 
 
@@ -96,7 +98,7 @@ def settle_cursor(
 
 
 def store_items(
-    connection: Connection,
+    work: UnitOfWork,
     settings: Settings,
     region: str,
     domain: str,
@@ -117,8 +119,8 @@ def store_items(
             # The region asked is certain; the normalizer's guess from hosts and hints is not.
             events.append({**event.as_row(), "region": region, "inbox_id": None})
     # Most of a page is usually stored already (the webhooks brought it): no optimistic COPY.
-    new = store_events(connection, events, settings, likely_new=False)
-    return PageCounts(seen=len(items), new=new, dead=_insert_dead_letters(connection, dead))
+    new = record_events(work, events, settings, likely_new=False)
+    return PageCounts(seen=len(items), new=new, dead=_insert_dead_letters(work.connection, dead))
 
 
 def dead_letter_row(

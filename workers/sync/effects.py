@@ -1,8 +1,9 @@
 """The effects of freshly stored events: `sync_actions` outbox rows and the local suppression view, written in
 the drain's own transaction, so an event and the actions it causes are committed together or not at all.
 
-Only events inserted by this transaction come here (the events insert returns them); a replayed or re-polled
-event is not inserted again, and even if it were, the idempotency keys would make its actions no-ops.
+Only events inserted by this transaction come here (workers/events/record.py hands over what the insert
+returned); a replayed or re-polled event is not inserted again, and even if it were, the idempotency keys
+would make its actions no-ops.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, FromClause
-from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy import Connection
 
 from app.core.db import insert_ignoring_conflicts
 from app.core.models.sync import SyncAction
@@ -29,7 +29,7 @@ from workers.sync.policy import (
 )
 from workers.sync.store import known_suppressions, lists_having, note_suppressions, suppression_row
 
-# What the events insert returns for this module: the id and the fields the policy reads.
+# What planning reads of a stored event: its id and the facts the policy reads (and the counter's source).
 EFFECT_COLUMNS = (
     "id",
     "mailgun_event_id",
@@ -51,11 +51,7 @@ class StoredEvent(EventFacts, Protocol):
     def id(self) -> int: ...
 
 
-def effect_columns(table: FromClause) -> list[KeyedColumnElement[Any]]:
-    return [table.c[name] for name in EFFECT_COLUMNS]
-
-
-def plan_effects(connection: Connection, inserted_events: Sequence[Any], settings: Settings) -> int:
+def plan_effects(connection: Connection, inserted_events: Sequence[StoredEvent], settings: Settings) -> int:
     """Insert the outbox rows the new events call for; the number of rows planned."""
     rules = Rules.from_settings(settings.sync)
     domains = {region: settings.domains_in(region) for region in {e.region for e in inserted_events}}

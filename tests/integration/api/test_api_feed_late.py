@@ -37,7 +37,7 @@ def test_late_events_come_after_what_the_reader_has_read(world: World) -> None:
     world.deliver(event("delivered", "retried@example.org", "example.com", timestamp=time.time() - 3 * DAYS))
     polled = event_row(source="events_api", mailgun_event_id="polled-late", recipient="polled@example.org")
     with world.engine.begin() as connection:
-        store_events(connection, [polled], world.settings, likely_new=False)
+        store_events(connection, [polled], likely_new=False)
     replayed = event("delivered", "replayed@example.org", "example.com", timestamp=time.time() - 20 * DAYS)
     body = json.dumps({"signature": sign(), "event-data": replayed}).encode()
     letter = add_inbox_row(world.engine, body=body)

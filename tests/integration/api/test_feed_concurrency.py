@@ -50,7 +50,7 @@ def store(
     connection: Connection, settings: Settings, count: int = 1, *, likely_new: bool = True
 ) -> list[str]:
     rows = [event_row() for _ in range(count)]
-    store_events(connection, rows, settings, likely_new=likely_new)
+    store_events(connection, rows, likely_new=likely_new)
     return [row["mailgun_event_id"] for row in rows]
 
 
@@ -100,7 +100,7 @@ def test_the_drains_writes_get_their_own_transactions_id(
         # A duplicate in the second batch sends the direct COPY to the staging path inside a savepoint.
         stored = store(connection, settings, 2, likely_new=likely_new)
         duplicate = event_row(mailgun_event_id=stored[0])
-        store_events(connection, [duplicate, event_row(mailgun_event_id="one-more")], settings)
+        store_events(connection, [duplicate, event_row(mailgun_event_id="one-more")])
         xact = connection.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
     with pg_engine.connect() as connection:
         stamped = connection.execute(select(Event.mailgun_event_id, Event.feed_xact)).all()

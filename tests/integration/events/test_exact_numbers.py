@@ -31,7 +31,7 @@ LEGACY_SAMPLE = "delivered.legacy-form.anymail.json"
 
 
 class _NoWaker:
-    def poke(self) -> None:
+    def poke(self, _task: str | None = None) -> None:
         pass
 
 

@@ -25,7 +25,7 @@ from flask import Flask
 from sqlalchemy import Engine, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError
 
-import workers.events.drain
+import workers.inbound.processor
 from app.cli.check import check
 from app.cli.db import db
 from app.cli.purge import purge_command
@@ -294,7 +294,7 @@ def test_an_eu_stored_message_is_fetched_in_the_eu_database(
         )
         sent: list[tuple[list[int], str]] = []
         monkeypatch.setattr(
-            workers.events.drain, "enqueue_fetches", lambda _s, ids, store: sent.append((ids, store))
+            workers.inbound.processor, "enqueue_fetches", lambda _s, ids, store: sent.append((ids, store))
         )
         drain_every_store(settings)
 

@@ -29,6 +29,7 @@ from tests.integration.inbound_support import (
     sample_parts,
     set_pending,
 )
+from workers.events.drain import drain_batch
 from workers.inbound import store as mail_store
 
 PARSED = "inbound-forward-parsed.route-form.anymail.json"
@@ -236,9 +237,12 @@ def test_webhooks_still_drain_beside_inbound_mail(app: Flask, engine: Engine, se
     document["signature"] = sign()
     app.test_client().post("/webhooks/mailgun", data=json.dumps(document), content_type="application/json")
     post_route(app, *sample_parts(PARSED))
-    result = drain(engine, settings)
-    assert (result.claimed, result.events, result.dead) == (2, 1, 0)
+    # Each lane claims only its own rows: the mail in the inbound lane, the webhook in the events lane.
+    mail = drain(engine, settings)
+    assert (mail.claimed, mail.events, mail.dead) == (1, 0, 0)
     assert len(message_rows(engine)) == 1
+    events = drain_batch(engine, settings)
+    assert (events.claimed, events.events, events.dead) == (1, 1, 0)
 
 
 def test_a_message_the_database_refuses_is_dead_lettered_alone(

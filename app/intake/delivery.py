@@ -9,7 +9,7 @@ second copy of a 25 MB message. JSON is read only where Mailgun sends it (event 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,11 +28,14 @@ from app.intake.signature_fields import (
     UnreadableBody,
     form_scanner,
     from_json,
+    json_signatures,
 )
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-READ_CHUNK = 1024 * 1024
+# Small enough that the chunk in hand adds little to the body being kept (a request costs about the body
+# once, not twice), large enough that a 1 MiB webhook takes a few reads.
+READ_CHUNK = 64 * 1024
 # Headers worth keeping with the row for diagnosis; never Authorization or cookies.
 KEPT_HEADERS = (
     "Content-Type",
@@ -69,6 +72,9 @@ class Delivery:
     region_hint: str | None
     domain_hint: str | None
     request_id: str | None
+    # A JSON body's signature blocks, found by a scan: `signed` is only known once the body is decoded,
+    # which waits until one of these holds (`decode_signed_json`).
+    candidates: tuple[SignedParts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +102,11 @@ def read_delivery(
     mimetype = multipart.media_type(content_type)  # as every reader of the body will see it
     _check_media_type(mimetype, rules)
     try:
+        candidates: tuple[SignedParts, ...] = ()
         if mimetype in JSON_TYPES:
+            assert rules.json_kind is not None  # _check_media_type refused JSON on this route otherwise
             body = _read_body(environ, rules.max_bytes, None, body_seconds)
-            signed, kind = _json(body, rules, json_max_depth)
+            signed, kind, candidates = None, rules.json_kind, json_signatures(body)
         else:
             scanner = form_scanner(content_type)
             body = _read_body(environ, rules.max_bytes, scanner, body_seconds)
@@ -118,6 +126,7 @@ def read_delivery(
         region_hint=normalize_region(hints.get("region")),
         domain_hint=_domain_hint(hints.get("domain")),
         request_id=request_id,
+        candidates=candidates,
     )
 
 
@@ -177,10 +186,14 @@ def _content_length(environ: dict[str, Any]) -> int:
         return 0
 
 
-def _json(body: bytearray, rules: RouteRules, max_depth: int) -> tuple[SignedParts | None, str]:
-    assert rules.json_kind is not None  # _check_media_type refused JSON on this route otherwise
-    signed, _document = from_json(body, max_depth)
-    return signed, rules.json_kind
+def decode_signed_json(delivery: Delivery, max_depth: int) -> Delivery:
+    """A JSON delivery one of whose candidate blocks holds, decoded: `signed` is now its own top-level
+    block, which the caller checks. Raises DeliveryError when the body is no JSON object."""
+    try:
+        signed, _document = from_json(delivery.body, max_depth)
+    except UnreadableBody as exc:
+        raise DeliveryError(400, "unreadable_body", str(exc)) from None
+    return replace(delivery, signed=signed, candidates=())
 
 
 def _form(body: bytearray, scanner: FormScanner, rules: RouteRules) -> tuple[SignedParts | None, str]:

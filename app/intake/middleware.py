@@ -25,9 +25,9 @@ from app.core.errors import error_body
 from app.core.logs import request_id_var
 from app.core.metrics import DELIVERIES, SIGNATURE_FAILURES, series
 from app.core.models.inbox_vocab import InboxKind
-from app.core.signing import check_signature
+from app.core.signing import Failure, SignedParts, check_signature
 from app.core.task_names import DRAIN_INBOUND
-from app.intake.delivery import Delivery, DeliveryError, RouteRules, read_delivery
+from app.intake.delivery import Delivery, DeliveryError, RouteRules, decode_signed_json, read_delivery
 from app.intake.inbox import StoreUnavailable
 from app.web.observability import record_request, request_id_for
 
@@ -127,9 +127,12 @@ class Intake:
             )
         except DeliveryError as exc:
             return _error(exc.status, exc.code, exc.message)
-        refused = self._verify(delivery)
-        if refused is not None:
-            return refused
+        try:
+            delivery = self._verify(delivery)
+        except Refused as refused:
+            return refused.answer
+        except DeliveryError as exc:
+            return _error(exc.status, exc.code, exc.message)
         try:
             stored = self._services.inbox_for(delivery).store(delivery)
         except StoreUnavailable as exc:
@@ -145,16 +148,35 @@ class Intake:
             self._services.waker.poke(rules.drain_task)
         return STORED if stored else ALREADY_STORED
 
-    def _verify(self, delivery: Delivery) -> Answer | None:
+    def _verify(self, delivery: Delivery) -> Delivery:
+        """The delivery, its signature checked; raises Refused. A JSON body is decoded only once one of its
+        candidate signature blocks holds: unsigned JSON costs a scan. Then its own top-level block must."""
         settings = self._services.settings
-        failure = check_signature(
-            delivery.signed, settings.signing_keys, now=time.time(), max_age=settings.signature_max_age
-        )
-        if failure is None:
-            return None
-        series(SIGNATURE_FAILURES, failure.value).inc()
-        log.warning("signature refused on %s: %s", delivery.route, failure.value)
-        return _error(401, f"signature_{failure.value}", f"signature check failed: {failure.value}")
+
+        def check(signed: SignedParts | None) -> Failure | None:
+            keys, max_age = settings.signing_keys, settings.signature_max_age
+            return check_signature(signed, keys, now=time.time(), max_age=max_age)
+
+        if delivery.candidates:
+            failures = [check(signed) for signed in delivery.candidates]
+            if None not in failures:
+                raise _refused(delivery, failures[0])  # type: ignore[arg-type]
+            delivery = decode_signed_json(delivery, settings.json_max_depth)
+        failure = check(delivery.signed)
+        if failure is not None:
+            raise _refused(delivery, failure)
+        return delivery
+
+
+class Refused(Exception):
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+
+def _refused(delivery: Delivery, failure: Failure) -> Refused:
+    series(SIGNATURE_FAILURES, failure.value).inc()
+    log.warning("signature refused on %s: %s", delivery.route, failure.value)
+    return Refused(_error(401, f"signature_{failure.value}", f"signature check failed: {failure.value}"))
 
 
 def _error(status: int, code: str, message: str, *headers: tuple[str, str]) -> Answer:

@@ -44,6 +44,31 @@ class FormScanner(Protocol):
     def finish(self, body: bytearray) -> FormScan: ...
 
 
+# A JSON webhook's signature block: a flat object of three short values, found without decoding the body.
+# Between two candidates there is always a brace, where the bounded run stops: the scan stays linear.
+_JSON_SIGNATURE = re.compile(rb'"signature"\s*:\s*(\{[^{}]{0,%d}\})' % MAX_FIELD_BYTES)
+MAX_JSON_CANDIDATES = 8
+
+
+def json_signatures(body: bytes | bytearray) -> tuple[SignedParts, ...]:
+    """The signature blocks a JSON body may hold, in the body's order, read without decoding the body.
+
+    The top-level block is among them; a sender can put look-alikes in the event's user variables, so the
+    intake verifies each in turn and then confirms the one that holds is the body's own (`from_json`). An
+    unsigned body therefore costs a scan, never a decoded document."""
+    found: list[SignedParts] = []
+    for match in _JSON_SIGNATURE.finditer(body):
+        try:
+            block = json_body.loads(match.group(1), exact=False)
+        except ValueError:
+            continue
+        if isinstance(block, dict):
+            found.append(SignedParts(*(_text(block.get(name)) for name in NAMES)))
+            if len(found) == MAX_JSON_CANDIDATES:
+                break
+    return tuple(found)
+
+
 def from_json(
     body: bytes | bytearray, max_depth: int = json_body.DEFAULT_MAX_DEPTH
 ) -> tuple[SignedParts | None, dict[str, object]]:

@@ -52,10 +52,12 @@ def endless_header(size: int) -> bytes:
     return head + b"a" * (size - len(head))
 
 
-def post(web: WebProcess, body: bytes, content_type: str) -> tuple[int, float]:
+def post(
+    web: WebProcess, body: bytes, content_type: str, path: str = "/inbound/mailgun"
+) -> tuple[int, float]:
     started = time.monotonic()
     answer = httpx.post(
-        web.base_url + "/inbound/mailgun", content=body, headers={"Content-Type": content_type}, timeout=120
+        web.base_url + path, content=body, headers={"Content-Type": content_type}, timeout=120
     )
     return answer.status_code, time.monotonic() - started
 
@@ -66,6 +68,13 @@ CASES = {
     "multipart, 100,001 parts": (lambda: many_parts(100_001), MULTIPART, 413),
     "multipart, one endless header": (lambda: endless_header(LIMIT - 1024), MULTIPART, 400),
     "JSON of empty objects": (lambda: b"[" + b"{}," * (LIMIT // 3 - 2) + b"{}]", "application/json", 415),
+}
+WEBHOOK_LIMIT = MIB  # the event webhook route's
+NOISE = 4 * MIB
+# Unsigned JSON on the event webhook route: decoded, 1 MiB of `{}` would be some 30 MiB of objects.
+WEBHOOK_CASES = {
+    "JSON of empty objects": b"[" + b"{}," * (WEBHOOK_LIMIT // 3 - 2) + b"{}]",
+    "JSON of look-alike signature blocks": b"[" + b'{"signature": {"token": "t"}},' * 30_000 + b"{}]",
 }
 
 
@@ -78,6 +87,24 @@ def test_an_unsigned_body_costs_under_twice_its_size(web: WebProcess, case: str)
     print(f"{case}: {size / MIB:.1f} MiB -> {answered} in {seconds:.2f} s, peak RSS +{growth // 1024} MiB")
     assert answered == status
     assert growth * 1024 < 2 * size
+
+
+@pytest.mark.parametrize("case", list(WEBHOOK_CASES))
+def test_unsigned_json_on_the_webhook_route_is_never_decoded(web: WebProcess, case: str) -> None:
+    body = WEBHOOK_CASES[case]
+    bodies = 3 * len(body)
+    with ThreadPoolExecutor(3) as pool:
+        growth, answers = web.peak_growth_kib(
+            lambda: list(
+                pool.map(lambda _: post(web, body, "application/json", "/webhooks/mailgun"), range(3))
+            )
+        )
+    print(f"webhooks, {case}: 3 x {len(body) / MIB:.2f} MiB -> {answers}, peak RSS +{growth // 1024} MiB")
+    assert [status for status, _ in answers] == [401] * 3
+    # Decoded, these bodies would cost tens of MiB; the process's own allocation noise (a few MiB, thread
+    # buffers) is allowed on top of twice the bodies. tests/integration/intake/test_intake_json_cost.py
+    # measures the intake's own allocations exactly.
+    assert growth * 1024 < 2 * bodies + NOISE
 
 
 def test_bodies_in_flight_together_cost_under_twice_their_sum(web: WebProcess) -> None:

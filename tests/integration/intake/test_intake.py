@@ -186,11 +186,32 @@ def test_replayed_token_with_another_body_changes_nothing(client: FlaskClient, d
     assert row.body == first
 
 
-def test_unreadable_json_is_400(client: FlaskClient, db_url: str) -> None:
-    assert post_json(client, b"{not json").status_code == 400
-    assert post_json(client, b"[1, 2]").status_code == 400
-    assert post_json(client, b"\xff\xfe garbage").status_code == 400
+def test_unreadable_json_is_400_once_signed_and_401_unsigned(client: FlaskClient, db_url: str) -> None:
+    """A JSON body is decoded only once a signature block in it holds: unsigned garbage is a 401 that cost
+    a scan, signed garbage a 400 that says why."""
+    block = json.dumps({"signature": sign()})[1:-1].encode()  # '"signature": {...}'
+    for garbage in (b"{%s, not json" % block, b"[{%s}, 2]" % block, b"\xff\xfe {%s garbage" % block):
+        answer = post_json(client, garbage)
+        assert (answer.status_code, answer.get_json()["error"]["code"]) == (400, "unreadable_body"), garbage
+    for unsigned in (b"{not json", b"[1, 2]", b"\xff\xfe garbage"):
+        answer = post_json(client, unsigned)
+        assert (answer.status_code, answer.get_json()["error"]["code"]) == (401, "signature_missing")
     assert inbox_rows(db_url) == []
+
+
+def test_a_look_alike_signature_in_the_event_does_not_stand_for_the_bodys_own(
+    client: FlaskClient, db_url: str
+) -> None:
+    """A block that holds, nested in what a sender controls, gets the body decoded; the body's own top-level
+    block must hold too."""
+    document = json.loads(json_body(sign()))
+    document["event-data"]["user-variables"] = {"signature": sign()}
+    document["signature"] = {"timestamp": "1", "token": "t" * 50, "signature": "0" * 64}
+    answer = post_json(client, json.dumps(document).encode())
+    assert answer.status_code == 401
+    assert inbox_rows(db_url) == []
+    document["signature"], document["event-data"]["user-variables"] = sign(), {"signature": {"x": 1}}
+    assert post_json(client, json.dumps(document).encode()).status_code == 200
 
 
 def test_wrong_content_type_is_415(client: FlaskClient, db_url: str) -> None:

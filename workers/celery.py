@@ -41,6 +41,8 @@ SWEEP_FETCHES_EVERY_SECONDS = 300.0
 TASK_TIME_LIMIT_SECONDS = 600
 assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 
+MIN_WORKER_PROCESSES = 2
+
 TASK_MODULES = ["workers.events.drain", "workers.inbound.tasks", "workers.sync.tasks"]
 TASK_MODULES += ["workers.poll.reconcile", "workers.ops.retention"]
 
@@ -60,6 +62,9 @@ def _reliability(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # At least two processes even on one CPU: inbound mail holds at most one while it is parsed
+        # (workers/events/drain.py), and the tracking events keep the other. --concurrency still decides.
+        "worker_concurrency": max(MIN_WORKER_PROCESSES, os.cpu_count() or 1),
         "task_time_limit": TASK_TIME_LIMIT_SECONDS,
         "task_soft_time_limit": TASK_TIME_LIMIT_SECONDS - 30,
         "task_default_queue": QUEUE_DEFAULT,

@@ -1,13 +1,18 @@
-"""Intake benchmark: the real web process against a bare Flask app, same gunicorn config, same run.
+"""Intake benchmark: the real web process against two peers, same gunicorn config, same run.
 
-Both servers stay up while wrk alternates between them for a few rounds, and each side is reported by its
-best round: this machine shares its cores, and a burst of someone else's work slows whichever round it
-lands in; taking each side's best compares the two at their own speed, not at the neighbours'.
+The peers: a bare Flask app answering 200 (the floor of any WSGI answer), and django-anymail's Mailgun
+tracking view, which verifies and parses but stores nothing (bench/anymail_app.py; installed by the
+benchmark, bench/peers.py). mailhook commits each delivery before its 200.
+
+The three servers stay up while wrk alternates between them, round after round, and each side is reported
+by its best and its median round: this machine shares its cores, and a burst of someone else's work slows
+whichever round it lands in; the best compares each at its own speed, the median shows the spread.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,14 @@ from sqlalchemy import create_engine, text
 
 from app.core.db import sqlalchemy_url
 from bench.loadgen import LoadResult, have_wrk, run_wrk, write_bodies
+from bench.peers import anymail_path
 from bench.procs import BENCH_KEY, Process, free_port, gunicorn, service_env, throwaway_database
+
+SERVERS = {
+    "bare": "bench.bare_app:app",
+    "anymail": "bench.anymail_app:application",
+    "intake": "app.web.wsgi:app",
+}
 
 
 def run(
@@ -32,25 +44,33 @@ def run(
             write_bodies(work / f"bodies-{n}.txt", expected_rps * seconds, BENCH_KEY) for n in range(rounds)
         ]
         env = service_env(url)
+        peer_env = {**env, "PYTHONPATH": str(anymail_path())}
         servers: dict[str, tuple[Process, int]] = {}
         try:
-            for name, app in (("bare", "bench.bare_app:app"), ("intake", "app.web.wsgi:app")):
-                servers[name] = _start(app, env, work / f"{name}.log")
-            measured: dict[str, list[LoadResult]] = {"bare": [], "intake": []}
+            for name, app in SERVERS.items():
+                servers[name] = _start(app, peer_env if name == "anymail" else env, work / f"{name}.log")
+            measured: dict[str, list[LoadResult]] = {name: [] for name in SERVERS}
             for n in range(rounds):
                 for name, (_, port) in servers.items():
                     source = bodies[n] if name == "intake" else bodies[0]
-                    measured[name].append(_load(port, source, seconds, connections))
+                    result = _load(port, source, seconds, connections)
+                    measured[name].append(result)
+                    print(f"  intake round {n + 1}, {name}: {result.rps:.0f} req/s, p99 {result.p99_ms} ms, "
+                          f"{result.errors} errors", flush=True)  # fmt: skip
             peaks = {name: _peak_rss_mib(web) for name, (web, _) in servers.items()}
         finally:
             for web, _ in servers.values():
                 web.stop()
         stored = _count_inbox(url)
     best = {name: max(results, key=lambda r: r.rps) for name, results in measured.items()}
+    median = {name: statistics.median(r.rps for r in results) for name, results in measured.items()}
     return {
-        "bare": {**best["bare"].as_dict(), "peak_rss_mib": peaks["bare"]},
-        "intake": {**best["intake"].as_dict(), "peak_rss_mib": peaks["intake"]},
+        **{name: {**best[name].as_dict(), "peak_rss_mib": peaks[name]} for name in SERVERS},
         "ratio": round(best["intake"].rps / best["bare"].rps, 3),
+        "ratio_anymail": round(best["intake"].rps / best["anymail"].rps, 3),
+        "ratio_anymail_median": round(median["intake"] / median["anymail"], 3),
+        "anymail_vs_bare": round(best["anymail"].rps / best["bare"].rps, 3),
+        "median_rps": median,
         "rounds_rps": {name: [r.rps for r in results] for name, results in measured.items()},
         "errors_all_rounds": sum(r.errors for r in measured["intake"]),
         "stored_rows": stored,

@@ -110,10 +110,13 @@ class MailgunClient:
         )
 
     @classmethod
-    def for_region(cls, settings: Settings, region: str, **options: Any) -> MailgunClient:
+    def for_region(
+        cls, settings: Settings, region: str, pacing: Pacing | None = None, **options: Any
+    ) -> MailgunClient:
+        """The region's client, on behalf of the subaccounts named or (when asked for) discovered."""
         if not settings.api_key:
             raise MailgunError("MAILGUN_API_KEY is not set: nothing can be synced back to Mailgun")
-        pacing = Pacing.from_settings(settings.sync)
+        pacing = pacing or Pacing.from_settings(settings.sync)
         base, domains = settings.api_bases[region], settings.domains_in(region)
         mine = {d: a for d, a in settings.subaccounts.items() if d in domains}
         client = cls(region, base, settings.api_key, domains, pacing, subaccounts=mine, **options)

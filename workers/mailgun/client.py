@@ -156,11 +156,18 @@ class MailgunClient:
         return self._send("DELETE", _path("v3", domain, kind, address), headers=self._behalf(domain))
 
     def unsubscribe_member(self, region: str, list_address: str, member: str) -> Reply:
-        """`subscribed=no` on one member; PUT changes only the fields it is given."""
+        """`subscribed=no` on one member; PUT changes only the fields it is given. A list is seen by its own
+        account only: asked on behalf of the subaccount owning the list's domain, else the parent's, and on a
+        404 each known subaccount's (a 404 left would read as "no such member", and be taken as done)."""
         self._check(region)
         path = _path("v3", "lists", list_address, "members", member)
-        list_domain = list_address.rpartition("@")[2]
-        return self._send("PUT", path, data={"subscribed": "no"}, headers=self._behalf(list_domain))
+        owner = self.subaccounts.get(list_address.rpartition("@")[2].lower())
+        reply = Reply(404, {})
+        for account in [owner] if owner else [None, *self.subaccount_ids()]:
+            reply = self._send("PUT", path, data={"subscribed": "no"}, headers=_on_behalf_of(account))
+            if reply.status != 404:
+                return reply
+        return reply
 
     def lists(self, region: str, account: str | None = None) -> Iterator[dict[str, Any]]:
         """The parent's lists, or with `account` those of that subaccount (each account sees its own)."""

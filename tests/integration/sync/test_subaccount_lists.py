@@ -24,6 +24,7 @@ from workers.mailgun import subaccounts
 
 SUB, ACCOUNT = "mg.client.example", "6fr783930fhhriu673"
 THEIRS, OURS, BOB = f"team@{SUB}", "team@example.com", "bob@x.org"
+ELSEWHERE = "news@lists.client.example"  # the subaccount's too, at a domain no one configured
 BEHALF = "X-Mailgun-On-Behalf-Of"
 
 
@@ -35,6 +36,8 @@ def world(
     us = FakeMailgun("us", KEY, US_DOMAINS, subaccounts={ACCOUNT: [SUB]})
     us.add_list(THEIRS, owner=ACCOUNT)
     us.add_member(THEIRS, BOB)
+    us.add_list(ELSEWHERE, owner=ACCOUNT)
+    us.add_member(ELSEWHERE, BOB)
     us.add_member(OURS, BOB)
     how: dict[str, Any] = (
         {"subaccounts": {SUB: ACCOUNT}} if request.param == "configured" else {"discover_subaccounts": True}
@@ -50,8 +53,8 @@ def world(
 
 
 def test_a_subaccounts_list_is_mirrored_and_unsubscribed_on_its_behalf(world: World) -> None:
-    assert world.refresh("us").lists == 2
-    assert {(row[1], row[2]) for row in world.mirror()} == {(OURS, BOB), (THEIRS, BOB)}
+    assert world.refresh("us").lists == 3
+    assert {(row[1], row[2]) for row in world.mirror()} == {(OURS, BOB), (THEIRS, BOB), (ELSEWHERE, BOB)}
     listings = {c.headers.get(BEHALF) for c in world.us.calls if c.path == "/v3/lists/pages"}
     assert listings == {None, ACCOUNT}  # the parent's lists, then the subaccount's
 
@@ -60,10 +63,13 @@ def test_a_subaccounts_list_is_mirrored_and_unsubscribed_on_its_behalf(world: Wo
 
     assert [m["subscribed"] for m in world.us.members(THEIRS)] == [False]
     assert [m["subscribed"] for m in world.us.members(OURS)] == [False]
-    puts = {c.path: (c.status, c.headers.get(BEHALF)) for c in world.us.calls if c.method == "PUT"}
-    assert puts == {
-        f"/v3/lists/{THEIRS}/members/{BOB}": (200, ACCOUNT),
-        f"/v3/lists/{OURS}/members/{BOB}": (200, None),
-    }
+    assert [m["subscribed"] for m in world.us.members(ELSEWHERE)] == [False]
+    puts = [(c.path, c.status, c.headers.get(BEHALF)) for c in world.us.calls if c.method == "PUT"]
+    assert sorted(puts, key=str) == [
+        (f"/v3/lists/{ELSEWHERE}/members/{BOB}", 200, ACCOUNT),
+        (f"/v3/lists/{ELSEWHERE}/members/{BOB}", 404, None),  # not the parent's list: asked on behalf
+        (f"/v3/lists/{OURS}/members/{BOB}", 200, None),
+        (f"/v3/lists/{THEIRS}/members/{BOB}", 200, ACCOUNT),
+    ]
     assert [b["address"] for b in world.us.bounces(SUB)] == [BOB]  # its suppressions on its behalf too
     assert {a.status for a in world.actions()} == {"done"}

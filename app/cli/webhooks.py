@@ -9,14 +9,14 @@ level counts as registered, and a domain whose own webhooks also hold our endpoi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 import click
 
 from app.cli.common import OK, PROBLEMS, chosen_domains, fail, need_api_key, settings_or_exit
-from workers.mailgun.account_setup import ACCOUNT, account_status, install_account_webhooks
+from workers.mailgun.account_setup import install_account_webhooks
 from workers.mailgun.registration import base_url_problem
-from workers.mailgun.setup import Done, install_webhooks, webhook_status
+from workers.mailgun.setup import Done, install_webhooks
+from workers.mailgun.status import webhooks_report
 
 
 @click.group()
@@ -44,21 +44,12 @@ def install(url: str, domains: tuple[str, ...], account: bool) -> None:
 @click.option("--url", help="The service's base URL (default: any URL ending in /webhooks/mailgun counts).")
 @click.option("--domain", "domains", multiple=True, help="A configured domain (repeatable; default: all).")
 def status(url: str | None, domains: tuple[str, ...]) -> None:
-    """Per domain and type: is the service registered? Exit status 1 when a type is not."""
+    """Account level per region, both levels per domain and type; exit status 1 when a type has neither."""
     settings = settings_or_exit()
     if url:
         _check_url(url)
     need_api_key(settings)
-    names = chosen_domains(settings, domains)
-    account = list(account_status(settings, url, names))
-    covered = {d.region for d in account if d.subject == ACCOUNT and d.outcome == "registered"}
-    lines = [
-        replace(d, outcome="registered", detail="at the account level")
-        if d.outcome == "missing" and d.region in covered
-        else d
-        for d in webhook_status(settings, url, names)
-    ]
-    raise SystemExit(_report([*lines, *account]))
+    raise SystemExit(_report(webhooks_report(settings, url, chosen_domains(settings, domains))))
 
 
 def _check_url(url: str) -> None:

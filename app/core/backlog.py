@@ -77,7 +77,7 @@ def _sync_backlog(connection: Connection) -> dict[tuple[str, str], int]:
 
 @dataclass(frozen=True, slots=True)
 class PollPosition:
-    """One domain's Events API cursor: everything up to `trusted_until` is stored."""
+    """One domain's poller cursor: everything up to `trusted_until` is stored."""
 
     region: str
     domain: str
@@ -191,8 +191,8 @@ def backlog_gauges(expected: ExpectedSeries, *engines: Engine) -> list[GaugeRead
             [([region, state], float(n)) for (region, state), n in sorted(sync.items())],
         ),
         (
-            "mailhook_events_api_lag_seconds",
-            "How far behind now the Events API poller's trusted position is, per domain.",
+            "mailhook_poller_lag_seconds",
+            "How far behind now the poller's trusted position is, per domain, whichever log it reads.",
             ["region", "domain"],
             [([region, domain], seconds) for (region, domain), seconds in sorted(lag.items())],
         ),

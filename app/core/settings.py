@@ -54,7 +54,7 @@ class SyncSettings:
 MAX_POLL_LOOKBACK_HOURS = 30 * 24
 POLL_SOURCES = ("logs", "events")
 # Mailgun's subaccount ids are hex; letters, digits, `-` and `_` keep any header injection out.
-_SUBACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SUBACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,8 @@ class Settings:
     domain_regions: Mapping[str, str] = field(default_factory=dict)
     # Sending domains that belong to a subaccount: domain -> subaccount id (X-Mailgun-On-Behalf-Of).
     subaccounts: Mapping[str, str] = field(default_factory=dict)
+    # Also ask each region's host which configured domains a subaccount owns (workers/mailgun/subaccounts.py).
+    discover_subaccounts: bool = False
     api_bases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_API_BASES))
     api_tokens: tuple[str, ...] = ()
     signature_max_age: int = DEFAULT_SIGNATURE_MAX_AGE
@@ -150,6 +152,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_key=env.get("MAILGUN_API_KEY", "").strip() or None,
         domain_regions=_domain_regions(env.get("MAILGUN_DOMAINS", "")),
         subaccounts=_subaccounts(env),
+        discover_subaccounts=_flag(env, "MAILGUN_DISCOVER_SUBACCOUNTS", False),
         api_bases={r: _api_base(env, r) for r in REGIONS},
         api_tokens=_csv(env, "MAILHOOK_API_TOKENS"),
         signature_max_age=_count(env, "MAILHOOK_SIGNATURE_MAX_AGE", DEFAULT_SIGNATURE_MAX_AGE, minimum=1),
@@ -244,7 +247,7 @@ def _subaccounts(env: Mapping[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in env.get("MAILGUN_SUBACCOUNTS", "").split(","))):
         domain, sep, account = (part.strip() for part in item.rpartition(":"))
-        if not sep or not domain or not _SUBACCOUNT_ID.fullmatch(account):
+        if not sep or not domain or not SUBACCOUNT_ID.fullmatch(account):
             raise SettingsError(
                 f"MAILGUN_SUBACCOUNTS entry {item!r} must look like mg.client.com:<subaccount id>"
             )

@@ -1,4 +1,5 @@
-"""Mailgun signature check: HMAC-SHA256 over timestamp+token, against every configured key.
+"""Mailgun signature check: HMAC-SHA256 over timestamp+token, against every configured key (and, for a
+subaccount's delivery, its parent's signature too).
 
 Pure: no Flask, no database. The signature does not cover the body, so freshness and the one-token-once rule
 (enforced by the inbox's unique token) are what stop a captured triple from being replayed with another body.
@@ -33,6 +34,9 @@ class SignedParts:
     timestamp: str
     token: str
     signature: str
+    # A subaccount's delivery is signed with its own key (`signature`) and with its parent's, over the same
+    # timestamp and token (`parent-signature`): either one made with a configured key verifies it.
+    parent_signature: str = ""
 
 
 def compute_signature(key: str, timestamp: str, token: str) -> str:
@@ -49,7 +53,7 @@ def check_signature(
     if (
         issued_at is None
         or len(parts.token) > MAX_TOKEN_LENGTH
-        or len(parts.signature) > MAX_SIGNATURE_LENGTH
+        or max(len(parts.signature), len(parts.parent_signature)) > MAX_SIGNATURE_LENGTH
     ):
         return Failure.MALFORMED
     if issued_at < now - max_age - CLOCK_SKEW_SECONDS:
@@ -60,12 +64,14 @@ def check_signature(
 
 
 def _matches_any(parts: SignedParts, keys: Sequence[str]) -> bool:
-    given = parts.signature.strip().lower().encode()
-    # Every key is tried, whatever the outcome, so the time taken does not tell which key matched.
+    given = [s.strip().lower().encode() for s in (parts.signature, parts.parent_signature) if s]
+    # Every key is tried against each signature, whatever the outcome, so the time taken does not tell which
+    # key (or which of the two signatures) matched.
     matched = False
     for key in keys:
         expected = compute_signature(key, parts.timestamp, parts.token).encode()
-        matched |= hmac.compare_digest(expected, given)
+        for signature in given:
+            matched |= hmac.compare_digest(expected, signature)
     return matched
 
 

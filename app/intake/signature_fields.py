@@ -84,7 +84,9 @@ def from_json(
     block = document.get("signature")
     if not isinstance(block, dict):
         return None, document
-    return SignedParts(*(_text(block.get(name)) for name in NAMES)), document
+    # `parent-signature`: a subaccount's delivery, signed with its parent's key too.
+    parts = (_text(block.get(name)) for name in (*NAMES, "parent-signature"))
+    return SignedParts(*parts), document
 
 
 def form_scanner(content_type: str) -> FormScanner:

@@ -71,7 +71,7 @@ def test_the_exported_names_are_read_from_the_code(exported: set[str]) -> None:
     for name in (
         "mailhook_http_requests_total",
         "mailhook_http_request_seconds_bucket",
-        "mailhook_events_api_lag_seconds",
+        "mailhook_poller_lag_seconds",
         "mailhook_database_up",
     ):
         assert name in exported
@@ -100,10 +100,18 @@ def test_the_alerts_cover_what_an_operator_must_hear_about() -> None:
         "mailhook_signature_failures_total",
         'mailhook_sync_actions{state="pending"}',
         'mailhook_sync_actions{state="dead"}',
-        "mailhook_events_api_lag_seconds",
+        "mailhook_poller_lag_seconds",
         "mailhook_database_up",
     ):
         assert metric in watched
+
+
+def test_the_poller_metric_names_no_source(exported: set[str]) -> None:
+    # The poller reads the Logs API or the Events API: a metric, alert or panel named after one misleads.
+    assert "mailhook_poller_lag_seconds" in exported
+    assert not [name for name in exported if "events_api" in name]
+    texts = [ALERTS.read_text(), DASHBOARD.read_text()]
+    assert not [text for text in texts if "events_api_lag" in text or "Events API lag" in text]
 
 
 def test_every_alert_watches_exported_metrics(exported: set[str]) -> None:
@@ -123,7 +131,7 @@ def test_the_dashboard_has_its_panels_and_queries_exported_metrics(exported: set
         "Dead letters",
         "Sync actions by state and region",
         "Mailgun API calls by region and status",
-        "Events API lag per domain",
+        "Poller lag per domain",
     ):
         assert queries.get(title), f"no panel {title!r}"
     for title, expressions in queries.items():

@@ -1,5 +1,9 @@
 """``GET /v4/domains`` and stored messages ``GET /v3/domains/{domain}/messages/{storage_key}``.
 
+``GET /v4/domains`` lists the parent's own domains; with ``include_subaccounts=true`` its subaccounts'
+domains too, each with its ``subaccount_id``; on a subaccount's behalf (``X-Mailgun-On-Behalf-Of``) that
+subaccount's domains only.
+
 Stored messages answer the parsed JSON (the shape of ``payloads/stored-message.*.json``) or, with
 ``Accept: message/rfc2822``, Mailgun's raw variant: JSON with ``recipients``, ``sender``, ``from``,
 ``subject`` and the whole MIME text in ``body-mime``. The same handler serves a fake pointed at as
@@ -14,13 +18,16 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from .common import ApiError, Ctx, json_response, parse_int
+from .common import ApiError, Ctx, json_response, parse_bool, parse_int
 from .state import RegionState, StoredMessage
 
 
-def domain_json(state: RegionState, name: str) -> dict[str, Any]:
-    """Every field the spec requires; deliberately no region field (Mailgun sends none)."""
+def domain_json(state: RegionState, name: str, *, owner: bool = False) -> dict[str, Any]:
+    """Every field the spec requires; deliberately no region field (Mailgun sends none). With ``owner``,
+    a subaccount's domain names its subaccount."""
+    account = state.subaccounts.get(name.lower())
     return {
+        **({"subaccount_id": account} if owner and account else {}),
         "created_at": state.created_at,
         "id": state.domain_ids[name],
         "is_disabled": False,
@@ -46,8 +53,16 @@ def list_domains(ctx: Ctx, state: RegionState) -> Response:
     limit = parse_int(query.get("limit"), "limit", 100)
     if not 1 <= limit <= 1000:
         raise ApiError(400, "'limit' must be between 1 and 1000", invalid=True)
+    behalf = ctx.request.headers.get("X-Mailgun-On-Behalf-Of")
+    with_subaccounts = parse_bool(query.get("include_subaccounts"), "include_subaccounts", False)
     with state.lock:
-        items = [domain_json(state, name) for name in state.domains]
+        names = [
+            name
+            for name in state.domains
+            if state.subaccounts.get(name.lower()) == behalf
+            or (behalf is None and with_subaccounts and name.lower() in state.subaccounts)
+        ]
+        items = [domain_json(state, name, owner=behalf is None) for name in names]
     search = query.get("search", "").lower()
     if search:
         items = [d for d in items if search in d["name"].lower()]

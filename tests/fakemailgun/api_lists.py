@@ -1,4 +1,7 @@
-"""Mailing lists: ``/v3/lists``, ``/v3/lists/pages``, ``/v3/lists/{list}/members...`` (region-bound)."""
+"""Mailing lists: ``/v3/lists``, ``/v3/lists/pages``, ``/v3/lists/{list}/members...`` (region-bound).
+
+Lists belong to an account: the parent's are seen without ``X-Mailgun-On-Behalf-Of``, a subaccount's only on
+its behalf (anyone else gets 404, as for a list that does not exist)."""
 
 from __future__ import annotations
 
@@ -25,9 +28,13 @@ def member_json(
     return {"address": address, "name": name, "vars": dict(vars_ or {}), "subscribed": subscribed}
 
 
-def _list_or_404(state: RegionState, address: str) -> MailingList:
+def _behalf(ctx: Ctx) -> str | None:
+    return ctx.request.headers.get("X-Mailgun-On-Behalf-Of") or None
+
+
+def _list_or_404(state: RegionState, address: str, ctx: Ctx) -> MailingList:
     mlist = state.mailing_list(address)
-    if mlist is None:
+    if mlist is None or mlist.owner != _behalf(ctx):
         raise ApiError(404, f"Mailing list '{address}' not found")
     return mlist
 
@@ -74,25 +81,28 @@ def create_list(ctx: Ctx, state: RegionState) -> Response:
             description=form.get("description", ""),
             access_level=access_level,
             reply_preference=reply_preference,
+            owner=_behalf(ctx),
         )
         return json_response({"list": mlist.to_json(), "message": "Mailing list has been created"}, 201)
 
 
 def get_list(ctx: Ctx, state: RegionState) -> Response:
     with state.lock:
-        return json_response({"list": _list_or_404(state, ctx.args["list_address"]).to_json()})
+        return json_response({"list": _list_or_404(state, ctx.args["list_address"], ctx).to_json()})
 
 
 def lists_pages(ctx: Ctx, state: RegionState) -> Response:
     with state.lock:
-        records = [state.lists[k].to_json() for k in sorted(state.lists)]
+        records = [
+            state.lists[k].to_json() for k in sorted(state.lists) if state.lists[k].owner == _behalf(ctx)
+        ]
     items, paging = address_page(ctx, records, prev_word="prev")
     return json_response({"items": items, "paging": paging})
 
 
 def members_pages(ctx: Ctx, state: RegionState) -> Response:
     with state.lock:
-        mlist = _list_or_404(state, ctx.args["list_address"])
+        mlist = _list_or_404(state, ctx.args["list_address"], ctx)
         records = [dict(mlist.members[k]) for k in sorted(mlist.members)]
     if "subscribed" in ctx.query:
         wanted = parse_bool(ctx.query["subscribed"], "subscribed", True)
@@ -114,7 +124,7 @@ def add_member(ctx: Ctx, state: RegionState) -> Response:
     )
     upsert = parse_bool(form.get("upsert"), "upsert", False)
     with state.lock:
-        mlist = _list_or_404(state, ctx.args["list_address"])
+        mlist = _list_or_404(state, ctx.args["list_address"], ctx)
         if address.lower() in mlist.members and not upsert:
             raise ApiError(400, f"Address already exists '{address}'")
         mlist.members[address.lower()] = member
@@ -153,7 +163,7 @@ def bulk_members(ctx: Ctx, state: RegionState) -> Response:
         raise ApiError(400, f"At most {MAX_BULK} members can be uploaded at once", invalid=True)
     upsert = parse_bool(ctx.form.get("upsert", ctx.query.get("upsert")), "upsert", False)
     with state.lock:
-        mlist = _list_or_404(state, ctx.args["list_address"])
+        mlist = _list_or_404(state, ctx.args["list_address"], ctx)
         # Applied at once even for the "background" case: tests want determinism, not latency.
         for member in members:
             key = member["address"].lower()
@@ -168,14 +178,14 @@ def bulk_members(ctx: Ctx, state: RegionState) -> Response:
 
 def get_member(ctx: Ctx, state: RegionState) -> Response:
     with state.lock:
-        mlist = _list_or_404(state, ctx.args["list_address"])
+        mlist = _list_or_404(state, ctx.args["list_address"], ctx)
         return json_response({"member": _member_or_404(mlist, ctx.args["member_address"])})
 
 
 def update_member(ctx: Ctx, state: RegionState) -> Response:
     form = ctx.form
     with state.lock:
-        mlist = _list_or_404(state, ctx.args["list_address"])
+        mlist = _list_or_404(state, ctx.args["list_address"], ctx)
         old_key = ctx.args["member_address"].lower()
         member = dict(_member_or_404(mlist, old_key))
         if form.get("address"):
@@ -193,7 +203,7 @@ def update_member(ctx: Ctx, state: RegionState) -> Response:
 
 def delete_member(ctx: Ctx, state: RegionState) -> Response:
     with state.lock:
-        mlist = _list_or_404(state, ctx.args["list_address"])
+        mlist = _list_or_404(state, ctx.args["list_address"], ctx)
         member = _member_or_404(mlist, ctx.args["member_address"])
         del mlist.members[member["address"].lower()]
     return json_response(

@@ -53,13 +53,16 @@ class SeedingMixin:
         description: str = "",
         access_level: str = "readonly",
         reply_preference: str = "list",
+        owner: str | None = None,
     ) -> None:
+        """A list of the parent, or of subaccount `owner` (then seen only on its behalf)."""
         self.state.add_list(
             address,
             name=name,
             description=description,
             access_level=access_level,
             reply_preference=reply_preference,
+            owner=owner,
         )
 
     def add_member(

@@ -16,7 +16,7 @@ Each request goes through, in order:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -56,6 +56,7 @@ class FakeMailgun(SeedingMixin):
         api_key: str = "key-test",
         domains: Iterable[str] = (),
         *,
+        subaccounts: Mapping[str, Iterable[str]] | None = None,
         validate_requests: bool = True,
         validate_responses: bool = False,
     ) -> None:
@@ -67,6 +68,10 @@ class FakeMailgun(SeedingMixin):
         # Off by default: seeded events are the caller's data and may not match the spec.
         self.validate_responses = validate_responses
         self.state = RegionState(domains=list(domains))
+        # subaccount id -> its domains, there before anything calls (kept by reset(), like the domains)
+        for account, names in (subaccounts or {}).items():
+            for name in names:
+                self.add_subaccount_domain(name, account)
         self._recorder = Recorder()
         self._faults = Faults()
         self._response_problems: list[str] = []

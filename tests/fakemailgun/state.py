@@ -36,6 +36,7 @@ class MailingList:
     reply_preference: str = "list"
     created_at: str = field(default_factory=rfc2822)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    owner: str | None = None  # the subaccount it belongs to; None: the parent's
 
     def to_json(self) -> dict[str, Any]:
         return {

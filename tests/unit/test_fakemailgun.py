@@ -412,3 +412,41 @@ def test_instances_serve_concurrently(fake: FakeMailgun, eu_fake: FakeMailgun) -
     assert len(fake.bounces(US_DOMAIN)) == len(eu_fake.bounces(EU_DOMAIN)) == 60
     assert len(fake.calls) == len(eu_fake.calls) == 60
     assert fake.invalid_requests == eu_fake.invalid_requests == []
+
+
+def test_subaccounts_given_at_construction_own_their_domains_and_lists() -> None:
+    sub = "mg.client.example"
+    fake = FakeMailgun(
+        "us", KEY, [US_DOMAIN], subaccounts={"6fr783930fhhriu673": [sub]}, validate_responses=True
+    )
+    fake.add_list(f"team@{sub}", owner="6fr783930fhhriu673")
+    fake.add_member(f"team@{sub}", "bob@x.org")
+    fake.add_list(f"all@{US_DOMAIN}")
+    fake.start()
+    behalf = {"X-Mailgun-On-Behalf-Of": "6fr783930fhhriu673"}
+    try:
+        with httpx.Client(base_url=fake.url, auth=("api", KEY), timeout=5) as client:
+            own = client.get("/v4/domains").json()["items"]
+            everyone = client.get("/v4/domains", params={"include_subaccounts": "true"}).json()["items"]
+            theirs = client.get("/v4/domains", headers=behalf).json()["items"]
+            parent_lists = client.get("/v3/lists/pages").json()["items"]
+            their_lists = client.get("/v3/lists/pages", headers=behalf).json()["items"]
+            hidden = client.get(f"/v3/lists/team@{sub}/members/pages")
+            members = client.get(f"/v3/lists/team@{sub}/members/pages", headers=behalf).json()["items"]
+            unsubscribed = client.put(f"/v3/lists/team@{sub}/members/bob@x.org", data={"subscribed": "no"})
+            not_a_bool = client.get("/v4/domains", params={"include_subaccounts": "maybe"})
+    finally:
+        _check_and_stop(fake)
+    assert [d["name"] for d in own] == [US_DOMAIN] and "subaccount_id" not in own[0]
+    assert {d["name"]: d.get("subaccount_id") for d in everyone} == {
+        US_DOMAIN: None,
+        sub: "6fr783930fhhriu673",
+    }
+    assert [(d["name"], d.get("subaccount_id")) for d in theirs] == [(sub, None)]
+    assert [x["address"] for x in parent_lists] == [f"all@{US_DOMAIN}"]
+    assert [x["address"] for x in their_lists] == [f"team@{sub}"]
+    assert hidden.status_code == 404 and unsubscribed.status_code == 404  # the parent does not see it
+    assert [m["address"] for m in members] == ["bob@x.org"] and fake.members(f"team@{sub}")[0]["subscribed"]
+    assert not_a_bool.status_code == 400
+    fake.reset()
+    assert fake.state.subaccounts == {sub: "6fr783930fhhriu673"}  # kept, like the domains

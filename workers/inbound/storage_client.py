@@ -2,7 +2,8 @@
 
 Network only, no database. The caller has already checked that the URL is one of the region's hosts; redirects
 are not followed, so the API key never travels further than that check allowed. Errors name the HTTP status
-or the exception type, never the request (whose headers carry the key).
+or the exception type, never the request (whose headers carry the key). A message received on a subaccount's
+domain is fetched on its behalf (`X-Mailgun-On-Behalf-Of`): with the parent's key alone Mailgun answers 404.
 """
 
 from __future__ import annotations
@@ -44,19 +45,24 @@ def fetch_message(
     api_key: str,
     fallback: str | None = None,
     limits: MimeLimits = DEFAULT_LIMITS,
+    *,
+    on_behalf_of: str | None = None,
 ) -> InboundMessage | FetchFailure:
     """The stored message at `url`; on a 404 there, once more at `fallback` when it is another URL."""
-    outcome = _fetch(client, url, api_key, limits)
+    # Accept: message/rfc2822 asks Mailgun for the raw MIME (`body-mime`) rather than parsed parts.
+    headers = {"Accept": RAW_TYPES[0], **({"X-Mailgun-On-Behalf-Of": on_behalf_of} if on_behalf_of else {})}
+    outcome = _fetch(client, url, api_key, limits, headers)
     if isinstance(outcome, FetchFailure) and outcome.status == 404 and fallback and fallback != url:
-        return _fetch(client, fallback, api_key, limits)
+        return _fetch(client, fallback, api_key, limits, headers)
     return outcome
 
 
-def _fetch(client: httpx.Client, url: str, api_key: str, limits: MimeLimits) -> InboundMessage | FetchFailure:
+def _fetch(
+    client: httpx.Client, url: str, api_key: str, limits: MimeLimits, headers: dict[str, str]
+) -> InboundMessage | FetchFailure:
     try:
-        # Accept: message/rfc2822 asks Mailgun for the raw MIME (`body-mime`) rather than parsed parts.
         with client.stream(
-            "GET", url, auth=("api", api_key), headers={"Accept": RAW_TYPES[0]}, follow_redirects=False
+            "GET", url, auth=("api", api_key), headers=headers, follow_redirects=False
         ) as response:
             if response.status_code != 200:
                 return failure_for_status(response.status_code)

@@ -3,6 +3,7 @@
 One fetch attempt per call, no transaction held across the network. Mailgun keeps stored messages about three
 days, so transient failures are retried with backoff until then; a permanent answer (a refused key, a gone
 message) or the end of those three days marks the message failed and its inbox row dead, with the reason.
+A message received on a subaccount's domain is fetched on that subaccount's behalf, with the parent's key.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from workers.inbound.rows import merged_with_fetched, message_values
 from workers.inbound.storage_client import FetchFailure, fetch_message
 from workers.inbound.store import insert_attachments
 from workers.inbound.triage import fallback_url, fetch_refusal
+from workers.mailgun.client import MailgunClient
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +62,25 @@ def fetch_pending(
         return _give_up(engine, row, refusal, attempted=False)
     assert settings.api_key is not None
     fallback = fallback_url(row["storage_url"], row["domain"], row["region"], settings.api_bases)
-    fetched = fetch_message(client, row["storage_url"], settings.api_key, fallback, settings.mime)
+    behalf = _subaccount_of(settings, row["region"], row["domain"])
+    fetched = fetch_message(
+        client, row["storage_url"], settings.api_key, fallback, settings.mime, on_behalf_of=behalf
+    )
     if isinstance(fetched, InboundMessage):
         return _complete(engine, row, fetched, settings, now)
     if fetched.permanent:
         return _give_up(engine, row, fetched.reason, attempted=True)
     return _retry_later(engine, row, fetched, now)
+
+
+def _subaccount_of(settings: Settings, region: str | None, domain: str | None) -> str | None:
+    """The subaccount a message's domain belongs to: its storage is reached only on that one's behalf."""
+    if not domain:
+        return None
+    if settings.discover_subaccounts and region is not None and region in settings.api_bases:
+        with MailgunClient.for_region(settings, region) as mailgun:  # what was discovered is kept a while
+            return mailgun.subaccounts.get(domain.lower())
+    return settings.subaccounts.get(domain.lower())
 
 
 def _pending_row(engine: Engine, message_row_id: int) -> RowMapping | None:

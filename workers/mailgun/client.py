@@ -27,11 +27,13 @@ import httpx
 
 from app.core.metrics import MAILGUN_CALLS
 from app.core.settings import Settings, SyncSettings
+from workers.mailgun.errors import LogsUnavailable, MailgunError, RateLimited, Unavailable, WrongRegion
 from workers.mailgun.logs import LOGS_PATH, LogPage, read_log_page
 from workers.mailgun.replies import body as _body
 from workers.mailgun.replies import failure_status as _failure_status
 from workers.mailgun.replies import retry_after_header as _retry_after_header
 from workers.mailgun.replies import urls_of as _urls_of
+from workers.mailgun.subaccounts import with_discovered
 
 SUPPRESSION_KINDS = ("bounces", "complaints", "unsubscribes")
 MAX_BATCH = 1000  # Mailgun's limit per suppression POST (FACTS.md section 5).
@@ -40,30 +42,6 @@ BACKOFF_CAP_SECONDS = 30.0
 MAX_PAGES = 100_000  # A server that never returns an empty page must not loop us forever.
 EVENTS_PAGE_LIMIT = 300  # Mailgun's maximum page size for the Events API.
 ROUTES_PAGE_LIMIT = 1000  # Mailgun's maximum for GET /v3/routes.
-
-
-class MailgunError(Exception):
-    """A call that did not get an answer the caller can judge."""
-
-
-class WrongRegion(MailgunError):
-    """Data of one region offered to another region's client; nothing was sent."""
-
-
-class Unavailable(MailgunError):
-    """5xx, timeouts or connection errors, still after the retries."""
-
-
-class LogsUnavailable(MailgunError):
-    """The Logs API answered 403 or 404: this account (or region) cannot use it; the Events API may do."""
-
-
-class RateLimited(MailgunError):
-    """Mailgun asked this region to wait until `until` (epoch seconds), longer than the client may sleep."""
-
-    def __init__(self, until: float, message: str) -> None:
-        super().__init__(message)
-        self.until = until
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +110,19 @@ class MailgunClient:
         )
 
     @classmethod
-    def for_region(cls, settings: Settings, region: str, **options: Any) -> MailgunClient:
+    def for_region(
+        cls, settings: Settings, region: str, pacing: Pacing | None = None, **options: Any
+    ) -> MailgunClient:
+        """The region's client, on behalf of the subaccounts named or (when asked for) discovered."""
         if not settings.api_key:
             raise MailgunError("MAILGUN_API_KEY is not set: nothing can be synced back to Mailgun")
-        pacing = Pacing.from_settings(settings.sync)
-        return cls(region, settings.api_bases[region], settings.api_key, settings.domains_in(region), pacing,
-                   subaccounts=settings.subaccounts, **options)  # fmt: skip
+        pacing = pacing or Pacing.from_settings(settings.sync)
+        base, domains = settings.api_bases[region], settings.domains_in(region)
+        mine = {d: a for d, a in settings.subaccounts.items() if d in domains}
+        client = cls(region, base, settings.api_key, domains, pacing, subaccounts=mine, **options)
+        if settings.discover_subaccounts:
+            client.subaccounts = with_discovered(client, client.subaccounts)
+        return client
 
     def __repr__(self) -> str:
         return f"MailgunClient(region={self.region!r}, base_url={self.base_url!r})"
@@ -171,19 +156,31 @@ class MailgunClient:
         return self._send("DELETE", _path("v3", domain, kind, address), headers=self._behalf(domain))
 
     def unsubscribe_member(self, region: str, list_address: str, member: str) -> Reply:
-        """`subscribed=no` on one member; PUT changes only the fields it is given."""
+        """`subscribed=no` on one member; PUT changes only the fields it is given. A list is seen by its own
+        account only: asked on behalf of the subaccount owning the list's domain, else the parent's, and on a
+        404 each known subaccount's (a 404 left would read as "no such member", and be taken as done)."""
         self._check(region)
         path = _path("v3", "lists", list_address, "members", member)
-        list_domain = list_address.rpartition("@")[2]
-        return self._send("PUT", path, data={"subscribed": "no"}, headers=self._behalf(list_domain))
+        owner = self.subaccounts.get(list_address.rpartition("@")[2].lower())
+        reply = Reply(404, {})
+        for account in [owner] if owner else [None, *self.subaccount_ids()]:
+            reply = self._send("PUT", path, data={"subscribed": "no"}, headers=_on_behalf_of(account))
+            if reply.status != 404:
+                return reply
+        return reply
 
-    def lists(self, region: str) -> Iterator[dict[str, Any]]:
+    def lists(self, region: str, account: str | None = None) -> Iterator[dict[str, Any]]:
+        """The parent's lists, or with `account` those of that subaccount (each account sees its own)."""
         self._check(region)
-        return self._pages(_path("v3", "lists", "pages"))
+        return self._pages(_path("v3", "lists", "pages"), _on_behalf_of(account))
 
-    def members(self, region: str, list_address: str) -> Iterator[dict[str, Any]]:
+    def members(self, region: str, list_address: str, account: str | None = None) -> Iterator[dict[str, Any]]:
         self._check(region)
-        return self._pages(_path("v3", "lists", list_address, "members", "pages"))
+        return self._pages(_path("v3", "lists", list_address, "members", "pages"), _on_behalf_of(account))
+
+    def subaccount_ids(self) -> list[str]:
+        """The subaccounts of this region known to own a domain: their lists are read on their behalf."""
+        return sorted(set(self.subaccounts.values()))
 
     # -- Events API, webhooks and routes: reconciliation and setup --------------------------------
 
@@ -271,8 +268,7 @@ class MailgunClient:
         return domain.lower() in self.subaccounts
 
     def _behalf(self, domain: str) -> dict[str, str]:
-        account = self.subaccounts.get(domain.lower())
-        return {"X-Mailgun-On-Behalf-Of": account} if account else {}
+        return _on_behalf_of(self.subaccounts.get(domain.lower()))
 
     # -- the region rule --------------------------------------------------------------------------
 
@@ -284,11 +280,11 @@ class MailgunClient:
 
     # -- transport --------------------------------------------------------------------------------
 
-    def _pages(self, path: str) -> Iterator[dict[str, Any]]:
+    def _pages(self, path: str, headers: dict[str, str]) -> Iterator[dict[str, Any]]:
         """Follow `paging.next` until an empty page, staying on our own host whatever the link names."""
         url = f"{path}?limit={PAGE_LIMIT}"
         for _ in range(MAX_PAGES):
-            reply = self._send("GET", url)
+            reply = self._send("GET", url, headers=headers)
             if not reply.ok:
                 raise MailgunError(f"GET {path} answered {reply.status}: {reply.message}")
             body = reply.body if isinstance(reply.body, Mapping) else {}
@@ -356,6 +352,10 @@ class MailgunClient:
 def _path(*segments: str) -> str:
     # Addresses go into the path whole: `/` or `?` in a local part must not change which resource is named.
     return "/" + "/".join(quote(segment, safe="@+") for segment in segments)
+
+
+def _on_behalf_of(account: str | None) -> dict[str, str]:
+    return {"X-Mailgun-On-Behalf-Of": account} if account else {}
 
 
 def _bare(url: str) -> str:

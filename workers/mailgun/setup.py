@@ -19,12 +19,10 @@ from workers.mailgun.registration import (
     CREATE,
     KEEP,
     REFUSE,
-    SUBSCRIBABLE,
     UPDATE,
     Step,
     find_route,
     inbound_url,
-    is_registered,
     plan_webhooks,
     route_actions,
     same_endpoint,
@@ -123,31 +121,6 @@ def _judged(region: str, domain: str, step: Step, reply: Reply) -> Done:
     if not reply.ok:
         return Done(region, domain, step.kind, FAILED, f"Mailgun answered {reply.status}: {reply.message}")
     return Done(region, domain, step.kind, _OUTCOMES[step.action], step.note)
-
-
-def webhook_status(settings: Settings, base: str | None, domains: Iterable[str]) -> Iterator[Done]:
-    """Per domain and type: `registered` (with the URL) or `missing` (with how many other URLs hold it)."""
-    for region, names in by_region(settings, domains).items():
-        with MailgunClient.for_region(settings, region) as client:
-            for domain in names:
-                yield from _domain_status(client, domain, base)
-
-
-def _domain_status(client: MailgunClient, domain: str, base: str | None) -> Iterator[Done]:
-    region = client.region
-    try:
-        current = client.webhooks(region, domain)
-    except MailgunError as exc:
-        yield Done(region, domain, "*", FAILED, str(exc))
-        return
-    ours = webhook_url(base, region, domain) if base else None
-    for kind in SUBSCRIBABLE:
-        urls = current.get(kind, [])
-        found = is_registered(urls, ours)
-        if found:
-            yield Done(region, domain, kind, "registered", found)
-        else:
-            yield Done(region, domain, kind, "missing", f"{len(urls)} other URL{'s' * (len(urls) != 1)}")
 
 
 def install_route(

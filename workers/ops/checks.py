@@ -78,9 +78,9 @@ def check_mailgun(settings: Settings) -> Iterator[Finding]:
         yield Finding(False, "mailgun", "MAILGUN_API_KEY is not set: Mailgun cannot be polled or set up")
         return
     for region in sorted(set(settings.domain_regions.values())):
-        base, domains = settings.api_bases[region], settings.domains_in(region)
-        with MailgunClient(region, base, settings.api_key, domains, CHECK_PACING) as client:
-            for domain in domains:
+        # A subaccount's domain is probed on its behalf, as every other call on it is made.
+        with MailgunClient.for_region(settings, region, CHECK_PACING) as client:
+            for domain in settings.domains_in(region):
                 yield check_domain(client, domain)
 
 

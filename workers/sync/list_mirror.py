@@ -6,6 +6,9 @@ is replaced in its own transaction, so a refresh cut short by an outage leaves e
 never half of each; lists Mailgun no longer has leave the mirror only after a complete listing. A complete
 listing then converges (workers.sync.convergence): what bounces and complaints still owe the fresh mirror
 is queued, so no list effect depends on what the mirror held when the event came.
+
+Each account sees only its own lists: the parent's are read first, then those of every subaccount known to
+own a domain in the region (MAILGUN_SUBACCOUNTS, or discovered), on its behalf.
 """
 
 from __future__ import annotations
@@ -33,10 +36,15 @@ class Refreshed:
 
 def refresh_region_lists(engine: Engine, region: str, client: MailgunClient, rules: Rules) -> Refreshed:
     """Mirror every list of the region and its members, then queue what the fresh mirror shows still owed."""
-    listed = list(client.lists(region))
+    owned = [
+        (list_, account)
+        for account in (None, *client.subaccount_ids())
+        for list_ in client.lists(region, account)
+    ]
+    listed = [list_ for list_, _ in owned]
     members_seen = 0
-    for mailing_list in listed:
-        members = list(client.members(region, str(mailing_list["address"])))
+    for mailing_list, account in owned:
+        members = list(client.members(region, str(mailing_list["address"]), account))
         members_seen += len(members)
         with engine.begin() as connection:
             replace_list(connection, region, mailing_list, members, datetime.now(UTC))

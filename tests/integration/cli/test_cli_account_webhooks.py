@@ -104,3 +104,48 @@ def test_status_reports_both_levels_and_warns_when_both_hold_our_endpoint(run: I
     [warning] = [line for line in lines(doubled) if "warning" in line]
     assert warning.startswith(f"{US} (us) *: warning (both levels hold our endpoint")
     fakes.check()
+
+
+def test_status_shows_both_levels_per_type_from_one_read_of_each(run: Invoke, fakes: Fakes) -> None:
+    assert run(webhooks, "install", "--url", BASE, "--account").exit_code == 0
+    assert run(webhooks, "install", "--url", BASE, "--domain", US).exit_code == 0
+    fakes.us.reset(state=False)
+
+    both = run(webhooks, "status", "--url", BASE, "--domain", US)
+
+    assert both.exit_code == 0, both.output
+    domain_url = f"{BASE}/webhooks/mailgun?region=us&domain={US}"
+    assert f"{US} (us) clicked: registered ({domain_url}, and at the account level)" in lines(both)
+    assert lines(both)[0] == f"account (us) *: registered ({BASE}/webhooks/mailgun?region=us)"
+    assert lines(both)[-1].endswith("Mailgun sends each event to both URLs (stored once, twice the traffic); "
+                                    "remove the domain-level webhooks)")  # fmt: skip
+    reads = [(c.method, c.path) for c in fakes.us.calls]
+    assert reads == [("GET", "/v1/webhooks"), ("GET", f"/v3/domains/{US}/webhooks")]
+    fakes.check()
+
+
+def test_the_account_url_held_at_the_domain_level_too_is_sent_once(run: Invoke, fakes: Fakes) -> None:
+    account_url = f"{BASE}/webhooks/mailgun?region=us"
+    fakes.us.add_account_webhook(account_url, SUBSCRIBABLE, DESCRIPTION)
+    fakes.us.add_webhook(US, "delivered", [account_url])
+
+    result = run(webhooks, "status", "--url", BASE, "--domain", US)
+
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in lines(result) if "warning" in line]
+    once = ("the domain level holds the account-level URL itself: Mailgun sends each event once, from the "
+            "account level; remove the domain-level entries")  # fmt: skip
+    assert warning == f"{US} (us) *: warning ({once})"
+    fakes.check()
+
+
+def test_an_incomplete_account_webhook_covers_the_types_it_holds(run: Invoke, fakes: Fakes) -> None:
+    fakes.us.add_account_webhook(f"{BASE}/webhooks/mailgun?region=us", ["delivered", "opened"], DESCRIPTION)
+
+    result = run(webhooks, "status", "--url", BASE, "--domain", US)
+
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith("account (us) *: incomplete (")
+    assert f"{US} (us) delivered: registered (at the account level)" in lines(result)
+    assert f"{US} (us) opened: registered (at the account level)" in lines(result)
+    assert f"{US} (us) clicked: missing (0 other URLs)" in lines(result)

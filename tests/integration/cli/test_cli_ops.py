@@ -36,6 +36,7 @@ from tests.integration.reconcile_support import (
     settings_for_fakes,
 )
 from workers.events.drain import drain_batch
+from workers.mailgun import subaccounts
 
 Invoke = Callable[..., Result]
 
@@ -155,6 +156,24 @@ def test_check_names_a_refused_key_and_a_wrong_region(run: Invoke) -> None:
     assert ("PROBLEM  news.example.com (eu): not found on the eu API: another region, or not in this account"
             in lines(right_key))  # fmt: skip
     assert "key-wrong-0000" not in result.output
+
+
+def test_check_probes_a_subaccounts_domain_on_its_behalf(run: Invoke, fakes: Fakes) -> None:
+    fakes.us.add_subaccount_domain("mg.client.example", "6fr783930fhhriu673")
+    domains = "mg.example.com:us,mg.client.example:us"
+    unnamed = run(check, MAILGUN_DOMAINS=domains)
+    assert unnamed.exit_code == 1
+    assert ("PROBLEM  mg.client.example (us): not found on the us API: another region, or not in this account"
+            in lines(unnamed))  # fmt: skip
+    for how in ({"MAILGUN_SUBACCOUNTS": "mg.client.example:6fr783930fhhriu673"},
+                {"MAILGUN_DISCOVER_SUBACCOUNTS": "true"}):  # fmt: skip
+        subaccounts.forget()
+        result = run(check, MAILGUN_DOMAINS=domains, **how)
+        subaccounts.forget()
+        assert result.exit_code == 0, result.output
+        assert any(line.startswith("ok       mg.client.example (us): answers on") for line in lines(result))
+    probes = fakes.us.calls_to("GET", "/v3/mg.client.example/events")
+    assert [c.headers.get("X-Mailgun-On-Behalf-Of") for c in probes] == [None, *["6fr783930fhhriu673"] * 2]
 
 
 def test_check_names_a_failing_poll(run: Invoke, engine: Engine) -> None:

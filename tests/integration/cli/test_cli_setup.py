@@ -111,7 +111,7 @@ def test_status_says_per_domain_and_type_whether_we_are_registered(run: Invoke, 
     assert after.exit_code == 0
     assert f"{US} (us) opened: registered ({ours('us', US)})" in lines(after)
     assert len(lines(after)) == len(SUBSCRIBABLE) + 1  # and the account level's line
-    assert lines(after)[-1] == "account (us) *: absent (no account-level webhook of ours)"
+    assert lines(after)[0] == "account (us) *: absent (no account-level webhook of ours)"
     elsewhere = run(webhooks, "status", "--domain", US, "--url", "https://other.example.net")
     assert elsewhere.exit_code == 1
 

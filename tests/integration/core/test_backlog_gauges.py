@@ -33,7 +33,7 @@ def test_an_empty_database_reports_every_kind_region_state_and_domain(sqlite_url
         (region, state): 0.0 for region in ("eu", "us") for state in OPEN_SYNC_STATES
     }
     # Never polled: as far behind as the first poll will reach back.
-    assert rows_of(readings, "mailhook_events_api_lag_seconds") == {
+    assert rows_of(readings, "mailhook_poller_lag_seconds") == {
         ("eu", "example.eu"): 6 * 3600.0,
         ("us", "example.com"): 6 * 3600.0,
         ("us", "mg.example.com"): 6 * 3600.0,
@@ -47,4 +47,4 @@ def test_without_expectations_only_what_the_database_holds_is_reported(sqlite_ur
     finally:
         engine.dispose()
     assert rows_of(readings, "mailhook_dead_letters_waiting") == {}
-    assert rows_of(readings, "mailhook_events_api_lag_seconds") == {}
+    assert rows_of(readings, "mailhook_poller_lag_seconds") == {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from tests.integration.inbound_support import (
 from workers.inbound.storage_client import new_client
 from workers.inbound.stored_fetch import FetchStep, fetch_pending
 from workers.inbound.tasks import claim_overdue
+from workers.mailgun import subaccounts
 
 API_KEY = "key-test"
 PDF = FilePart("attachment-1", "invoice.pdf", "application/pdf", b"%PDF-1.4\n" + bytes(range(256)) * 40)
@@ -358,3 +360,25 @@ def test_the_sweep_resends_only_overdue_fetches(
     assert claim_overdue(engine, due + timedelta(minutes=11)) == [message_row_id]
     # Marked due again: the next sweep leaves it to the task just sent.
     assert claim_overdue(engine, due + timedelta(minutes=12)) == []
+
+
+@pytest.mark.parametrize("how", ["configured", "discovered"])
+def test_a_subaccounts_stored_message_is_fetched_on_its_behalf(
+    app: Flask, engine: Engine, settings: Settings, fake_us: FakeMailgun, how: str
+) -> None:
+    # The parent's key reaches a subaccount's stored messages only on its behalf: without the header, 404.
+    fake_us.add_subaccount_domain("in.client.example", "6fr783930fhhriu673")
+    raw = mime_message("For the client", "client-1@example.org")
+    url = fake_us.add_stored_message("in.client.example", "KEY-SUB", {}, raw_mime=raw)
+    notify(app, "in.client.example", url)
+    named = {"subaccounts": {"in.client.example": "6fr783930fhhriu673"}}
+    chosen = replace(settings, **(named if how == "configured" else {"discover_subaccounts": True}))
+    subaccounts.forget()
+    try:
+        assert fetch(engine, chosen, pending_id(engine, chosen)).status == "done"
+    finally:
+        subaccounts.forget()
+    assert message_rows(engine)[0]["subject"] == "For the client"
+    [fetched] = [call for call in fake_us.calls if "/messages/" in call.path]
+    assert (fetched.status, fetched.headers.get("X-Mailgun-On-Behalf-Of")) == (200, "6fr783930fhhriu673")
+    fake_us.assert_all_requests_valid()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.core.db import make_engine
 from app.core.models.inbox import InboxRow
+from app.core.signing import compute_signature
 from app.web.factory import create_app
 from tests.conftest import TEST_KEY, payload, sign
 
@@ -172,6 +173,18 @@ def test_rotated_keys_are_all_accepted(app_for, db_url: str) -> None:  # type: i
     assert post_json(client, json_body(sign(TEST_KEY))).status_code == 200
     assert post_json(client, json_body(sign("retired-key"))).status_code == 401
     assert len(inbox_rows(db_url)) == 2
+
+
+def test_a_subaccounts_webhook_verifies_with_the_parents_key(client: FlaskClient, db_url: str) -> None:
+    # Mailgun signs a subaccount's event with the subaccount's key and adds `parent-signature` (the parent's).
+    theirs = sign("subaccount-own-key")
+    parent = compute_signature(TEST_KEY, theirs["timestamp"], theirs["token"])
+    assert post_json(client, json_body(theirs)).status_code == 401
+    assert post_json(client, json_body({**theirs, "parent-signature": parent})).status_code == 200
+    forged = compute_signature("not-the-parent", theirs["timestamp"], theirs["token"])
+    other = sign("subaccount-own-key")
+    assert post_json(client, json_body({**other, "parent-signature": forged})).status_code == 401
+    assert len(inbox_rows(db_url)) == 1
 
 
 def test_replayed_token_with_another_body_changes_nothing(client: FlaskClient, db_url: str) -> None:

@@ -20,6 +20,7 @@ from tests.integration.reconcile_support import (
     settings_for_fakes,
     stored,
 )
+from workers.mailgun import subaccounts
 from workers.mailgun.client import MailgunClient
 from workers.poll.reconcile import poll_all
 
@@ -73,3 +74,47 @@ def test_calls_on_a_subaccounts_domain_go_on_its_behalf(
     assert {r.domain: r.new for r in poll_all(engine, events)}[SUB] == 1  # the Events API, on its behalf
     assert item["id"] in stored(engine)
     fakes.check()
+
+
+def test_discovered_subaccount_domains_are_polled_and_called_on_their_behalf(
+    engine: Engine, db_url: str, fakes: Fakes, tmp_path: Path
+) -> None:
+    # The subaccount and its domain exist before mailhook first calls; MAILGUN_SUBACCOUNTS names nothing.
+    fakes.us.add_subaccount_domain(SUB, ACCOUNT)
+    fakes.us.add_events(SUB, [theirs := event_item(now() - timedelta(hours=1))])
+    settings = settings_for_fakes(db_url, fakes, tmp_path, domain_regions=REGIONS, discover_subaccounts=True)
+    subaccounts.forget()
+    try:
+        assert {r.domain: r.new for r in poll_all(engine, settings)} == {US: 0, SUB: 1}
+        with MailgunClient.for_region(settings, "us") as client:  # discovered once, kept a while
+            assert client.subaccounts == {SUB: ACCOUNT}
+            assert client.webhooks("us", SUB) == {}
+    finally:
+        subaccounts.forget()
+
+    assert theirs["id"] in stored(engine)
+    assert [q.get("include_subaccounts") for q in log_queries(fakes.us, SUB)] == [True]
+    [discovery] = fakes.us.calls_to("GET", "/v4/domains")
+    assert (discovery.status, discovery.query.get("include_subaccounts")) == (200, "true")
+    assert discovery.headers.get("X-Mailgun-On-Behalf-Of") is None  # the parent asks about every subaccount
+    hooks = fakes.us.calls_to("GET", f"/v3/domains/{SUB}/webhooks")
+    assert [(c.status, c.headers.get("X-Mailgun-On-Behalf-Of")) for c in hooks] == [(200, ACCOUNT)]
+    fakes.check()
+
+
+def test_a_failed_discovery_leaves_the_configured_subaccounts(
+    engine: Engine, db_url: str, fakes: Fakes, tmp_path: Path
+) -> None:
+    fakes.us.add_subaccount_domain(SUB, ACCOUNT)
+    fakes.us.fail_next(3, status=503, path_prefix="/v4/domains")
+    settings = settings_for_fakes(db_url, fakes, tmp_path, domain_regions=REGIONS, discover_subaccounts=True,
+                                  subaccounts={SUB: ACCOUNT})  # fmt: skip
+    subaccounts.forget()
+    try:
+        with MailgunClient.for_region(settings, "us") as client:
+            assert client.subaccounts == {SUB: ACCOUNT}
+        with MailgunClient.for_region(settings, "eu") as client:
+            assert client.subaccounts == {}  # the EU host holds none of them
+    finally:
+        subaccounts.forget()
+    assert [c.status for c in fakes.us.calls_to("GET", "/v4/domains")] == [503, 503, 503]

@@ -121,7 +121,7 @@ def test_the_lag_gauge_is_there_per_domain_before_and_after_a_poll(
     before = client.get("/metrics").get_data(as_text=True)
     for region, domain in (("us", US), ("us", US2), ("eu", EU)):
         # Present from the first scrape, as far behind as the first poll will reach back.
-        lag = metric_value(before, "mailhook_events_api_lag_seconds", domain=domain, region=region)
+        lag = metric_value(before, "mailhook_poller_lag_seconds", domain=domain, region=region)
         assert lag == settings.poll.lookback_hours * 3600
     fakes.us.add_events(US, [event_item(now() - timedelta(hours=1))])
 
@@ -130,8 +130,8 @@ def test_the_lag_gauge_is_there_per_domain_before_and_after_a_poll(
     text = client.get("/metrics").get_data(as_text=True)
     trust_lag = settings.poll.trust_lag_seconds
     for region, domain in (("us", US), ("us", US2), ("eu", EU)):
-        assert f'mailhook_events_api_lag_seconds{{domain="{domain}",region="{region}"}}' in text
-        lag = metric_value(text, "mailhook_events_api_lag_seconds", domain=domain, region=region)
+        assert f'mailhook_poller_lag_seconds{{domain="{domain}",region="{region}"}}' in text
+        lag = metric_value(text, "mailhook_poller_lag_seconds", domain=domain, region=region)
         # Caught up to the trust lag (never nearer than it, and well within the lookback).
         assert trust_lag - 5 <= lag <= trust_lag + 300
 

@@ -74,3 +74,10 @@ def test_subaccount_domains_are_read_and_must_be_configured_domains() -> None:
             load_settings({**environ, "MAILGUN_SUBACCOUNTS": bad})
     with pytest.raises(SettingsError):  # a header smuggled in is refused, as a domain or as an id
         load_settings({**environ, "MAILGUN_SUBACCOUNTS": "mg.client.example:x\r\nX: 1"})
+
+
+def test_subaccount_discovery_is_off_unless_asked_for() -> None:
+    assert load_settings({}).discover_subaccounts is False
+    assert load_settings({"MAILGUN_DISCOVER_SUBACCOUNTS": "true"}).discover_subaccounts is True
+    with pytest.raises(SettingsError, match="MAILGUN_DISCOVER_SUBACCOUNTS must be true or false"):
+        load_settings({"MAILGUN_DISCOVER_SUBACCOUNTS": "sometimes"})

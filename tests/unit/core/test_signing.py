@@ -65,6 +65,19 @@ def test_any_configured_key_passes_and_none_configured_refuses() -> None:
     assert check(parts(), ()) == Failure.MISMATCH
 
 
+def test_a_subaccounts_delivery_verifies_with_its_parents_signature() -> None:
+    theirs = parts(key="subaccount-key")  # signed with a key not configured here
+    with_parent = SignedParts(theirs.timestamp, theirs.token, theirs.signature, parts().signature)
+    assert check(theirs) == Failure.MISMATCH
+    assert check(with_parent) is None
+    assert check(with_parent, ("subaccount-key",)) is None  # its own key configured does as well
+    forged = SignedParts(theirs.timestamp, theirs.token, theirs.signature, parts(key="other").signature)
+    assert check(forged) == Failure.MISMATCH
+    assert check(SignedParts(theirs.timestamp, theirs.token, "", parts().signature)) == Failure.MISSING
+    too_long = SignedParts(theirs.timestamp, theirs.token, theirs.signature, "f" * 129)
+    assert check(too_long) == Failure.MALFORMED
+
+
 @given(st.text(max_size=40), st.text(max_size=80), st.text(max_size=80))
 def test_never_raises_on_any_text(timestamp: str, token: str, signature: str) -> None:
     assert check(SignedParts(timestamp, token, signature)) in (*Failure, None)

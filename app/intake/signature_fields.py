@@ -63,7 +63,7 @@ def json_signatures(body: bytes | bytearray) -> tuple[SignedParts, ...]:
         except ValueError:
             continue
         if isinstance(block, dict):
-            found.append(SignedParts(*(_text(block.get(name)) for name in NAMES)))
+            found.append(_json_block(block))
             if len(found) == MAX_JSON_CANDIDATES:
                 break
     return tuple(found)
@@ -84,9 +84,12 @@ def from_json(
     block = document.get("signature")
     if not isinstance(block, dict):
         return None, document
+    return _json_block(block), document
+
+
+def _json_block(block: dict[str, object]) -> SignedParts:
     # `parent-signature`: a subaccount's delivery, signed with its parent's key too.
-    parts = (_text(block.get(name)) for name in (*NAMES, "parent-signature"))
-    return SignedParts(*parts), document
+    return SignedParts(*(_text(block.get(name)) for name in (*NAMES, "parent-signature")))
 
 
 def form_scanner(content_type: str) -> FormScanner:

@@ -65,3 +65,10 @@ def test_directly_imported_libraries_are_declared() -> None:
     names = {canonicalize_name(r.name) for r in declared()}
     for imported in ("flask", "werkzeug", "click", "celery", "kombu", "markupsafe", "sqlalchemy", "psycopg"):
         assert imported in names, imported
+
+
+def test_the_service_lock_pins_the_versions_the_tests_run() -> None:
+    """The image installs requirements.lock, the tests run on requirements-dev.lock: the same versions."""
+    dev = pins("requirements-dev.lock")
+    differing = {name: (version, dev.get(name)) for name, (version, _) in pins("requirements.lock").items()}
+    assert {name: pair for name, pair in differing.items() if pair[1] is None or pair[1][0] != pair[0]} == {}

@@ -1,7 +1,8 @@
 """The internal REST API under /api/v1: bearer-token auth, JSON in Mailgun's manner, OpenAPI described.
 
 The route table lives here, next to the cross-cutting rules: every request is authenticated first, and
-every failure answers `{"error": {"code", "message"}}`, including routing 404/405s under /api/v1.
+every failure answers `{"message", "error": {"code", "message"}}`, including routing 404/405s under
+/api/v1.
 """
 
 from __future__ import annotations

@@ -67,8 +67,12 @@ def _paths() -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     return {
+        # `message` on top is Mailgun's own error shape; `error.code` is the stable, machine-readable part.
         "Error": object_schema(
-            {"error": object_schema({"code": {"type": "string"}, "message": {"type": "string"}})}
+            {
+                "message": {"type": "string", "description": "What went wrong, in words."},
+                "error": object_schema({"code": {"type": "string"}, "message": {"type": "string"}}),
+            }
         ),
         **events.schemas(),
         **dead_letters.schemas(),

@@ -34,12 +34,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 # After changing a dependency in pyproject.toml: re-resolve both lock files (every platform, with hashes). The
-# service's lock is resolved within the dev lock, so the image runs the very versions the tests ran.
+# image's lock (psycopg compiled against the system libpq) is resolved within the dev lock, so the image runs
+# the very versions the tests ran.
 lock: $(STAMP)
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -q \
 		-o requirements-dev.lock
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --universal --generate-hashes -q \
+	$(BIN)/uv pip compile pyproject.toml --extra c --python-version 3.11 --universal --generate-hashes -q \
 		-c requirements-dev.lock -o requirements.lock
 
 clean:

@@ -62,6 +62,18 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": json_body({"type": "object"}), **errors()},
             }
         },
+        "/docs": {
+            "get": {
+                "operationId": "apiReference",
+                "summary": "This document as a page to read (Redoc, served from here: no outside request).",
+                "description": "Opens with an API token, or in a browser signed in at /dashboard/login. The "
+                "page loads /docs/redoc.standalone.js and /docs/openapi.json (this document) the same way.",
+                "responses": {
+                    "200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    **errors(),
+                },
+            }
+        },
     }
 
 

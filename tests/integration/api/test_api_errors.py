@@ -1,4 +1,5 @@
-"""Failures under /api/v1 answer {"message", "error": {"code", "message"}}; the rest of the app is left as it was."""
+"""Failures under /api/v1 answer {"message", "error": {"code", "message"}}; the rest of the app is left as it
+was."""
 
 from __future__ import annotations
 

@@ -13,9 +13,18 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 from tests.conftest import REPO
+
+# What the code reads from its own package directory at run time.
+SHIPPED = {
+    "app/migrations/env.py",
+    "app/migrations/script.py.mako",
+    "app/api/vendor/redoc/redoc.standalone.js",
+    "app/dashboard/templates/dashboard.html",
+}
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -31,6 +40,9 @@ def installed_wheel(tmp_path: Path) -> Path:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(REPO)], tmp_path
     )
     (wheel,) = wheels.glob("mailhook-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert names >= SHIPPED, SHIPPED - names
     target = tmp_path / "venv"
     venv.create(target, with_pip=False)
     python = target / "bin" / "python"

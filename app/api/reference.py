@@ -32,7 +32,7 @@ REDOC = Path(__file__).resolve().parent / "vendor" / "redoc" / "redoc.standalone
 ENDPOINTS = frozenset({"api.api_reference", "api.api_reference_document", "api.api_reference_script"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
+    "img-src 'self' data:; connect-src 'self'; worker-src blob:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

@@ -1,9 +1,10 @@
 """GET /api/v1/docs: the API reference, Redoc rendering this service's own OpenAPI document.
 
-Redoc is vendored (app/api/vendor/redoc/, its README gives the version and the file's sha256) and served from
-here, so the page makes no request to anyone else. Redoc rather than Swagger UI: it is one file and only
-reads; Swagger UI's "try it out" would want the token typed into the page and send state-changing calls from
-the browser, the very thing the API's cross-site rules keep browsers from doing.
+Redoc is vendored (app/api/vendor/redoc/: its README gives the version, the sha256s and the one change made,
+the removal of an outside logo) and served from here, so the page makes no request to anyone else. Redoc
+rather than Swagger UI: it is one file and only reads; Swagger UI's "try it out" would want the token typed
+into the page and send state-changing calls from the browser, the very thing the API's cross-site rules keep
+browsers from doing.
 
 The page, its script and the document it renders (a copy of /api/v1/openapi.json under the page's own path)
 open with an API token, like all of /api/v1, or with the dashboard's sign-in: a browser cannot send a Bearer

@@ -1,4 +1,5 @@
-"""The API's refusals as one exception, turned into `{"error": {"code", "message"}}` by the blueprint.
+"""The API's refusals as one exception, answered as `{"message", "error": {"code", "message"}}` by the
+blueprint.
 
 Pure (no Flask), so the parsing helpers that raise it stay testable without an app.
 """

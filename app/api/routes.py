@@ -1,7 +1,8 @@
 """The internal REST API under /api/v1: bearer-token auth, JSON in Mailgun's manner, OpenAPI described.
 
 The route table lives here, next to the cross-cutting rules: every request is authenticated first, and
-every failure answers `{"error": {"code", "message"}}`, including routing 404/405s under /api/v1.
+every failure answers `{"message", "error": {"code", "message"}}`, including routing 404/405s under
+/api/v1.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.api import (
     feed,
     inbound,
     recipients,
+    reference,
     stats,
     suppressions,
     sync_actions,
@@ -60,10 +62,15 @@ bp.add_url_rule("/suppressions", view_func=suppressions.list_suppressions, metho
 bp.add_url_rule("/sync-actions", view_func=sync_actions.list_sync_actions, methods=["GET"])
 bp.add_url_rule("/sync-actions/<action_id>/retry", view_func=sync_actions.retry_sync_action, methods=["POST"])
 bp.add_url_rule("/openapi.json", view_func=openapi_document, methods=["GET"])
+bp.add_url_rule("/docs", view_func=reference.api_reference, methods=["GET"])
+bp.add_url_rule("/docs/openapi.json", view_func=reference.api_reference_document, methods=["GET"])
+bp.add_url_rule("/docs/redoc.standalone.js", view_func=reference.api_reference_script, methods=["GET"])
 
 
 @bp.before_request
 def authenticate() -> None:
+    if reference.opened_by_dashboard_session():
+        return  # the reference page's GETs, for a browser signed in to the dashboard (reference.py says why)
     authorization = request.headers.get("Authorization")
     check_authorization(authorization, services().settings.api_tokens)
     refused = cross_site_refusal(

@@ -1,4 +1,9 @@
-"""Run Alembic from code: `mailhook db upgrade`, the `release` process and the tests all come through here."""
+"""Run Alembic from code: `mailhook db upgrade`, the `release` process and the tests all come through here.
+
+The migrations are found in both places they live: under the installed package (app/migrations/, where
+setup.py puts them in a wheel) and, in a checkout, at the top of the repository (migrations/), where the
+package directory has none.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,19 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def migrations_dir(package_dir: Path = PACKAGE_DIR) -> Path:
+    """The installed copy first: a directory named migrations/ beside an installed package in site-packages
+    could be anyone's, while app/migrations/ can only be ours."""
+    for candidate in (package_dir / "migrations", package_dir.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"no migrations under {package_dir} or beside it")
+
+
+MIGRATIONS_DIR = migrations_dir()
 
 
 def alembic_config(database_url: str | None = None, connection: Connection | None = None) -> Config:

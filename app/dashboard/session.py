@@ -19,6 +19,9 @@ from sqlalchemy import ColumnElement, Engine, Table, delete, insert, select
 from app.core.models.sessions import DashboardSession
 
 COOKIE = "mailhook_dashboard"
+# The pages a dashboard session opens, each sent the cookie under its own path: the dashboard and the API
+# reference (app/api/reference.py). The rest of /api/v1 never receives it, so it stays token-only.
+COOKIE_PATHS = ("/dashboard", "/api/v1/docs")
 LIFETIME = timedelta(hours=12)
 sessions = cast(Table, DashboardSession.__table__)
 

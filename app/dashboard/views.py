@@ -1,7 +1,8 @@
 """/dashboard: the operator's page. Server-rendered HTML with an inline SVG chart: no script, no CDN.
 
 The same API tokens open it: `Authorization: Bearer` for tools, or a login form that starts a server-side
-session (app/dashboard/session.py): the cookie holds a random secret, HttpOnly and SameSite=Strict.
+session (app/dashboard/session.py): the cookie holds a random secret, HttpOnly and SameSite=Strict. The same
+session opens the API reference page (/api/v1/docs), linked from the dashboard's header.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from app.api.auth import presented_token, token_is_valid
 from app.dashboard import csrf
 from app.dashboard.chart import bar_chart, legend
 from app.dashboard.data import read_dashboard
-from app.dashboard.session import COOKIE, LIFETIME, end_session, session_is_open, start_session
+from app.dashboard.session import (
+    COOKIE,
+    COOKIE_PATHS,
+    LIFETIME,
+    end_session,
+    session_is_open,
+    start_session,
+)
 from app.web.services import services
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -50,15 +58,17 @@ def login() -> Response:
         return _secured(make_response(render_template("dashboard_login.html", failed=True), 401))
     csrf.renew()
     response = make_response(redirect(url_for("dashboard.show")))
-    response.set_cookie(
-        COOKIE,
-        start_session(services().engine, token),
-        httponly=True,
-        samesite="Strict",
-        secure=request.is_secure,
-        max_age=int(LIFETIME.total_seconds()),
-        path="/dashboard",
-    )
+    secret = start_session(services().engine, token)
+    for path in COOKIE_PATHS:
+        response.set_cookie(
+            COOKIE,
+            secret,
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+            max_age=int(LIFETIME.total_seconds()),
+            path=path,
+        )
     return _secured(response)
 
 
@@ -67,7 +77,8 @@ def logout() -> Response:
     csrf.renew()
     end_session(services().engine, request.cookies.get(COOKIE))
     response = make_response(redirect(url_for("dashboard.login_form")))
-    response.delete_cookie(COOKIE, path="/dashboard")
+    for path in COOKIE_PATHS:
+        response.delete_cookie(COOKIE, path=path)
     return _secured(response)
 
 

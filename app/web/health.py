@@ -1,5 +1,6 @@
 """/healthz: the process answers. /readyz: every database and the broker answer too (503 otherwise);
-/readyz?require=database checks the databases only.
+/readyz?require=database checks the databases only. A refusal (400, 503) carries a top-level `message`, the
+error shape of Mailgun's API that the rest of the service answers with too.
 
 With the EU region in a database of its own (DATABASE_URL_EU) the `database` check passes only when both
 databases answer, and the body names each one under `databases`.
@@ -55,17 +56,23 @@ def readyz() -> Response:
     required = [name.strip() for name in request.args.get("require", ",".join(CHECKS)).split(",")]
     unknown = sorted(set(required) - set(CHECKS))
     if unknown:
-        response = jsonify({"status": "bad_request", "unknown_checks": unknown, "known": list(CHECKS)})
+        message = f"unknown checks {', '.join(unknown)}; known: {', '.join(CHECKS)}"
+        response = jsonify(
+            {"status": "bad_request", "message": message, "unknown_checks": unknown, "known": list(CHECKS)}
+        )
         response.status_code = 400
         return response
     outcomes = {name: CHECKS[name]() for name in dict.fromkeys(required)}
     checks = {name: passed for name, (passed, _) in outcomes.items()}
     details = {key: value for _, found in outcomes.values() for key, value in found.items()}
     ready = all(checks.values())
-    response = jsonify({"status": "ok" if ready else "unavailable", "checks": checks, **details})
-    if not ready:
-        response.status_code = 503
-        response.headers["Retry-After"] = "10"
+    if ready:
+        return jsonify({"status": "ok", "checks": checks, **details})
+    failed = ", ".join(name for name, passed in checks.items() if not passed)
+    message = f"not ready: {failed} unavailable"
+    response = jsonify({"status": "unavailable", "message": message, "checks": checks, **details})
+    response.status_code = 503
+    response.headers["Retry-After"] = "10"
     return response
 
 

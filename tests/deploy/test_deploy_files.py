@@ -251,7 +251,24 @@ def test_dockerfile_is_multi_stage_pinned_non_root_and_checks_health() -> None:
     assert users and users[-1].split(":")[0] not in ("root", "0"), "the image must not run as root"
     assert "HEALTHCHECK" in text and "/healthz" in text.split("HEALTHCHECK", 1)[1].split("\nCMD", 1)[0]
     assert '["gunicorn", "-c", "deploy/gunicorn.conf.py"]' in text
-    assert "pip install --no-cache-dir --no-deps -e ." in text, "migrations/ are read from the source tree"
+    assert "pip install --no-cache-dir --no-deps ." in text, (
+        "a plain install: migrations/ ship in the package"
+    )
+    assert " -e " not in text, "no editable install: the runtime stage carries no source tree"
+    runtime = text.split("AS runtime", 1)[1]
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime and "COPY --from=build /src" not in runtime
+
+
+def test_the_image_compiles_psycopg_against_the_system_libpq() -> None:
+    """psycopg-c is built from the lock against Debian's libpq-dev; the runtime has libpq5 and insists on the
+    C implementation (PSYCOPG_IMPL=c), so a broken build fails at the first import instead of falling back."""
+    text = DOCKERFILE.read_text()
+    build, runtime = text.split("AS runtime", 1)
+    assert re.search(r"apt-get install [^\n]*libpq-dev=", build) and "gcc=" in build
+    assert re.search(r"apt-get install [^\n]*libpq5=", runtime) and "libpq-dev" not in runtime
+    assert "PSYCOPG_IMPL=c" in runtime
+    lock = (REPO / "requirements.lock").read_text()
+    assert "\npsycopg-c==" in lock and "\npsycopg-binary==" not in lock
 
 
 def test_dockerfile_copies_only_what_exists_and_the_ignore_file_admits() -> None:
@@ -264,7 +281,7 @@ def test_dockerfile_copies_only_what_exists_and_the_ignore_file_admits() -> None
     for source in (s for line in sources for s in line.split()):
         assert (REPO / source).exists(), source
         assert source in allowed, f"{source} is copied but excluded from the build context"
-    assert {"migrations", "app", "workers"} <= set(allowed)
+    assert {"migrations", "app", "workers", "setup.py"} <= set(allowed)
 
 
 # --- compose ------------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def declared(extra: str | None = None) -> list[Requirement]:
     return [Requirement(item) for item in listed]
 
 
-@pytest.mark.parametrize(("lock", "extra"), [("requirements.lock", None), ("requirements-dev.lock", "dev")])
+@pytest.mark.parametrize(("lock", "extra"), [("requirements.lock", "c"), ("requirements-dev.lock", "dev")])
 def test_every_declared_dependency_is_pinned_within_its_bounds_with_hashes(
     lock: str, extra: str | None
 ) -> None:
@@ -65,3 +65,16 @@ def test_directly_imported_libraries_are_declared() -> None:
     names = {canonicalize_name(r.name) for r in declared()}
     for imported in ("flask", "werkzeug", "click", "celery", "kombu", "markupsafe", "sqlalchemy", "psycopg"):
         assert imported in names, imported
+
+
+def test_the_service_lock_pins_the_versions_the_tests_run() -> None:
+    """The image installs requirements.lock, the tests run on requirements-dev.lock: the same versions, but
+    for psycopg's implementation, compiled against the system libpq in the image (psycopg-c) and bundling its
+    own libpq for the tests (psycopg-binary), both of psycopg's very version."""
+    dev, image = pins("requirements-dev.lock"), pins("requirements.lock")
+    assert "psycopg-binary" not in image, "the image uses the system libpq, not a bundled one"
+    assert image["psycopg-c"][0] == image["psycopg"][0] == dev["psycopg-binary"][0]
+    differing = {
+        name: (version, dev.get(name)) for name, (version, _) in image.items() if name != "psycopg-c"
+    }
+    assert {name: pair for name, pair in differing.items() if pair[1] is None or pair[1][0] != pair[0]} == {}

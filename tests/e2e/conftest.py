@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from tests.conftest import REDIS_TEST_URL, REPO, TEST_KEY
 
 API_TOKEN = "e2e-api-token"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
 def free_port() -> int:
@@ -213,3 +215,34 @@ def procfile_processes(env: dict[str, str], log_dir: Path) -> Iterator[Service]:
         yield running
     finally:
         running.stop_all()
+
+
+# --- a real browser: Debian's chromium, driven through chromium-driver ------------------------------------
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch a driver: Debian's is given
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as DriverService
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, CSP violations included
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1100",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=DriverService(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import uuid
 
 import httpx
@@ -14,35 +12,7 @@ from tests.conftest import REPO, payload, sign
 from tests.e2e.conftest import API_TOKEN, Service
 
 pytestmark = pytest.mark.e2e
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOT = REPO / "var" / "test-artifacts" / "dashboard.png"
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch a driver: Debian's is given
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as DriverService
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,1100",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=DriverService(executable_path=CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def seed(service: Service) -> None:

@@ -62,13 +62,29 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": json_body({"type": "object"}), **errors()},
             }
         },
+        "/docs": {
+            "get": {
+                "operationId": "apiReference",
+                "summary": "This document as a page to read (Redoc, served from here: no outside request).",
+                "description": "Opens with an API token, or in a browser signed in at /dashboard/login. The "
+                "page loads /docs/redoc.standalone.js and /docs/openapi.json (this document) the same way.",
+                "responses": {
+                    "200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    **errors(),
+                },
+            }
+        },
     }
 
 
 def _schemas() -> dict[str, Any]:
     return {
+        # `message` on top is Mailgun's own error shape; `error.code` is the stable, machine-readable part.
         "Error": object_schema(
-            {"error": object_schema({"code": {"type": "string"}, "message": {"type": "string"}})}
+            {
+                "message": {"type": "string", "description": "What went wrong, in words."},
+                "error": object_schema({"code": {"type": "string"}, "message": {"type": "string"}}),
+            }
         ),
         **events.schemas(),
         **dead_letters.schemas(),

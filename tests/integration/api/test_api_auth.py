@@ -76,6 +76,8 @@ def test_no_configured_tokens_means_no_access(db_url: str, settings_for) -> None
         ("GET", "/stats"),
         ("GET", "/events/1"),
         ("GET", "/openapi.json"),
+        ("GET", "/docs"),
+        ("GET", "/docs/redoc.standalone.js"),
         ("POST", "/dead-letters/1/replay"),
         ("GET", "/no-such-endpoint"),
     ],

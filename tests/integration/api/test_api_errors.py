@@ -1,4 +1,5 @@
-"""Failures under /api/v1 answer {"error": {"code", "message"}}; the rest of the app is left as it was."""
+"""Failures under /api/v1 answer {"message", "error": {"code", "message"}}; the rest of the app is left as it
+was."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from tests.integration.conftest import BEARER, Api
 def test_unknown_endpoint_under_the_api_is_a_json_404(app: Flask) -> None:
     response = app.test_client().get("/api/v1/no-such-thing", headers=BEARER)
     assert response.status_code == 404
-    assert response.get_json() == {"error": {"code": "not_found", "message": "no such endpoint"}}
+    assert response.get_json() == {
+        "message": "no such endpoint",
+        "error": {"code": "not_found", "message": "no such endpoint"},
+    }
 
 
 def test_wrong_method_is_a_json_405_with_allow(app: Flask) -> None:

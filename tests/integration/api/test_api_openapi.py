@@ -52,6 +52,7 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
         ("post", f"/dead-letters/{dead}/replay", {}, 409),
         ("post", "/dead-letters/0/replay", {}, 404),
         ("get", "/openapi.json", {}, 200),
+        ("get", "/docs", {}, 200),
         ("get", "/inbound", {"recipient": "in@example.com"}, 200),
         ("get", f"/inbound/{inbound}", {}, 200),
         ("get", f"/inbound/{inbound}/raw", {}, 200),

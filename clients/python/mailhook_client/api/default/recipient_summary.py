@@ -1,0 +1,188 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.recipient_summary import RecipientSummary
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    address: str,
+    *,
+    region: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["region"] = region
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/recipients/{address}".format(
+            address=quote(str(address), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | RecipientSummary:
+    if response.status_code == 200:
+        response_200 = RecipientSummary.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    response_default = Error.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | RecipientSummary]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    address: str,
+    *,
+    client: AuthenticatedClient | Client,
+    region: str | Unset = UNSET,
+) -> Response[Error | RecipientSummary]:
+    """Counts and the latest event per type for one address (case-insensitive).
+
+    Args:
+        address (str):
+        region (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | RecipientSummary]
+    """
+
+    kwargs = _get_kwargs(
+        address=address,
+        region=region,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    address: str,
+    *,
+    client: AuthenticatedClient | Client,
+    region: str | Unset = UNSET,
+) -> Error | RecipientSummary | None:
+    """Counts and the latest event per type for one address (case-insensitive).
+
+    Args:
+        address (str):
+        region (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | RecipientSummary
+    """
+
+    return sync_detailed(
+        address=address,
+        client=client,
+        region=region,
+    ).parsed
+
+
+async def asyncio_detailed(
+    address: str,
+    *,
+    client: AuthenticatedClient | Client,
+    region: str | Unset = UNSET,
+) -> Response[Error | RecipientSummary]:
+    """Counts and the latest event per type for one address (case-insensitive).
+
+    Args:
+        address (str):
+        region (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | RecipientSummary]
+    """
+
+    kwargs = _get_kwargs(
+        address=address,
+        region=region,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    address: str,
+    *,
+    client: AuthenticatedClient | Client,
+    region: str | Unset = UNSET,
+) -> Error | RecipientSummary | None:
+    """Counts and the latest event per type for one address (case-insensitive).
+
+    Args:
+        address (str):
+        region (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | RecipientSummary
+    """
+
+    return (
+        await asyncio_detailed(
+            address=address,
+            client=client,
+            region=region,
+        )
+    ).parsed

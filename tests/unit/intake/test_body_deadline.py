@@ -49,3 +49,36 @@ def test_the_deadline_setting() -> None:
     for bad in ("0", "-1", "soon", "inf"):
         with pytest.raises(SettingsError, match="MAILHOOK_BODY_DEADLINE_SECONDS"):
             load_settings({"MAILHOOK_BODY_DEADLINE_SECONDS": bad})
+
+
+def test_a_sooner_deadline_added_while_a_later_one_waits_still_trips_on_time() -> None:
+    """The watchdog is woken only for a deadline sooner than the one it waits for; that one must be."""
+    deadlines = BodyDeadlines()
+    slow_server, slow_client = socket.socketpair()
+    fast_server, fast_client = socket.socketpair()
+    with slow_server, slow_client, fast_server, fast_client, deadlines.watch(slow_server, 30) as slow:
+        started = time.monotonic()
+        with deadlines.watch(fast_server, 0.3) as fast:
+            assert fast_server.recv(10) == b""  # ended by the deadline, not by the peer
+        assert fast.expired and 0.25 < time.monotonic() - started < 2
+        assert not slow.expired
+
+
+def test_many_bodies_in_a_row_wake_the_watchdog_once() -> None:
+    """One cross-thread wake-up per idle period, not one per request: the cost that used to dominate."""
+    deadlines = BodyDeadlines()
+    wakes = 0
+    real_notify = deadlines._changed.notify
+
+    def counting_notify(n: int = 1) -> None:
+        nonlocal wakes
+        wakes += 1
+        real_notify(n)
+
+    deadlines._changed.notify = counting_notify  # type: ignore[method-assign]
+    server, client = socket.socketpair()
+    with server, client, deadlines.watch(server, 30):  # a body being read all along, as under load
+        for _ in range(100):
+            with deadlines.watch(server, 30):
+                pass
+    assert wakes == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +12,7 @@ from flask import Flask
 from sqlalchemy import Engine, func, select
 
 from app.core.settings import Settings
-from app.web.factory import create_app
 from tests.conftest import payload, sign
-from tests.integration.conftest import RecordingWaker
 from tests.integration.inbound_support import (
     PNG_BYTES,
     FilePart,
@@ -25,7 +22,6 @@ from tests.integration.inbound_support import (
     inbox_row,
     message_rows,
     post_route,
-    release,
     sample_parts,
     set_pending,
 )
@@ -41,14 +37,6 @@ NOTIFY_PARTIAL = "inbound-store-notify.route-form.anymail-partial.json"
 @pytest.fixture
 def settings(db_url: str, settings_for) -> Settings:
     return settings_for(db_url, attachment_max_bytes=1024)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.extensions["mailhook"].waker = RecordingWaker()
-    yield app
-    release(app)
 
 
 def test_parsed_forward_is_stored_with_every_field(app: Flask, engine: Engine, settings: Settings) -> None:

@@ -17,10 +17,8 @@ from sqlalchemy import Engine
 
 from app.core.settings import Settings
 from app.core.task_names import FETCH_STORED_MESSAGE
-from app.web.factory import create_app
 from tests.conftest import payload
 from tests.fakemailgun import FakeMailgun
-from tests.integration.conftest import RecordingWaker
 from tests.integration.inbound_support import (
     FilePart,
     attachment_rows,
@@ -29,7 +27,6 @@ from tests.integration.inbound_support import (
     message_rows,
     mime_message,
     post_route,
-    release,
     set_pending,
 )
 from workers.inbound.storage_client import new_client
@@ -56,14 +53,6 @@ def fake_eu() -> Iterator[FakeMailgun]:
 @pytest.fixture
 def settings(db_url: str, settings_for, fake_us: FakeMailgun, fake_eu: FakeMailgun) -> Settings:
     return settings_for(db_url, api_key=API_KEY, api_bases={"us": fake_us.url, "eu": fake_eu.url})
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.extensions["mailhook"].waker = RecordingWaker()
-    yield app
-    release(app)
 
 
 def notify(app: Flask, domain: str, url: str) -> str:

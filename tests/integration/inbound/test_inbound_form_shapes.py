@@ -8,34 +8,18 @@ backslashes unescaped (no encoder between Mailgun and us escapes them either).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
 from app.core.settings import Settings
-from app.web.factory import create_app
 from tests.conftest import sign
-from tests.integration.conftest import RecordingWaker
-from tests.integration.inbound_support import attachment_rows, drain, message_rows, release
+from tests.integration.inbound_support import attachment_rows, drain, message_rows
 
 BOUNDARY = "BoUnDaRy"
 EMAIL = b"From: a@example.org\r\nSubject: forwarded\r\n\r\nforwarded body\r\n"
 ENVELOPE = [("recipient", "test@inbound.example.com"), ("message-headers", "[]")]
-
-
-@pytest.fixture
-def settings(db_url: str, settings_for) -> Settings:
-    return settings_for(db_url)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.extensions["mailhook"].waker = RecordingWaker()
-    yield app
-    release(app)
 
 
 def django_multipart(

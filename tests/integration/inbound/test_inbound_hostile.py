@@ -5,16 +5,13 @@ logged (never its content)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
 from app.core.settings import Settings
-from app.web.factory import create_app
 from tests.hostile.corpus import empty_parts, filename_encoded_words, quotes_in_disposition
-from tests.integration.conftest import RecordingWaker
 from tests.integration.inbound_support import (
     FilePart,
     attachment_rows,
@@ -22,21 +19,7 @@ from tests.integration.inbound_support import (
     inbox_row,
     message_rows,
     post_route,
-    release,
 )
-
-
-@pytest.fixture
-def settings(db_url: str, settings_for) -> Settings:
-    return settings_for(db_url)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.extensions["mailhook"].waker = RecordingWaker()
-    yield app
-    release(app)
 
 
 @pytest.mark.parametrize("case", [filename_encoded_words, empty_parts, quotes_in_disposition])

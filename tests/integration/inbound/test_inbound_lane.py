@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,10 +20,8 @@ from app.core.models.events import Event
 from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxKind
 from app.core.settings import Settings
-from app.web.factory import create_app
 from tests.conftest import payload, sign
-from tests.integration.conftest import RecordingWaker
-from tests.integration.inbound_support import drain, message_rows, post_route, release, sample_parts
+from tests.integration.inbound_support import drain, message_rows, post_route, sample_parts
 from workers.events.claims import ClaimedRow, claim_batch
 from workers.events.drain import drain_batch
 from workers.events.processors import PROCESSORS, Lane, lane_rows, processor_for
@@ -32,19 +29,6 @@ from workers.inbound import store as mail_store
 
 PARSED = "inbound-forward-parsed.route-form.anymail.json"
 ROUTES = ("webhooks", "inbound", "inbound_mime")
-
-
-@pytest.fixture
-def settings(db_url: str, settings_for) -> Settings:  # type: ignore[no-untyped-def]
-    return settings_for(db_url)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.extensions["mailhook"].waker = RecordingWaker()
-    yield app
-    release(app)
 
 
 def test_every_kind_has_a_processor() -> None:

@@ -9,16 +9,13 @@ of the region all the same, within seconds, the other members and the other regi
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import sign
 from tests.e2e.conftest import Service
+from tests.e2e.lists_support import complaint, subscribed, wait_for
 from tests.fakemailgun import FakeMailgun
 
 pytestmark = pytest.mark.e2e
@@ -59,31 +56,6 @@ def service_env(service_env: dict[str, str], fakes: tuple[FakeMailgun, FakeMailg
         # No scheduled refresh within the test: only the one beat sends as it starts can fill the mirror.
         "MAILHOOK_LIST_REFRESH_SECONDS": "3600",
     }
-
-
-def complaint(recipient: str, domain: str) -> dict[str, Any]:
-    event = {
-        "event": "complained",
-        "id": uuid.uuid4().hex,
-        "timestamp": time.time(),
-        "recipient": recipient,
-        "domain": {"name": domain},
-        "message": {"headers": {"message-id": f"{uuid.uuid4().hex}@{domain}"}},
-    }
-    return {"signature": sign(), "event-data": event}
-
-
-def subscribed(fake: FakeMailgun, list_address: str) -> dict[str, bool]:
-    return {member["address"]: member["subscribed"] for member in fake.members(list_address)}
-
-
-def wait_for(condition: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return bool(condition())
 
 
 def test_a_complaint_drained_before_any_scheduled_refresh_unsubscribes_from_the_seeded_lists(

@@ -10,16 +10,13 @@ domain too (Mailgun already holds it on the domain it came from).
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import sign
 from tests.e2e.conftest import Service
+from tests.e2e.lists_support import complaint, subscribed, wait_for
 from tests.fakemailgun import FakeMailgun
 
 pytestmark = pytest.mark.e2e
@@ -60,31 +57,6 @@ def service_env(service_env: dict[str, str], fakes: tuple[FakeMailgun, FakeMailg
         "MAILHOOK_SYNC_INTERVAL_SECONDS": "1",
         "MAILHOOK_LIST_REFRESH_SECONDS": "3600",
     }
-
-
-def complaint(recipient: str, domain: str) -> dict[str, Any]:
-    event = {
-        "event": "complained",
-        "id": uuid.uuid4().hex,
-        "timestamp": time.time(),
-        "recipient": recipient,
-        "domain": {"name": domain},
-        "message": {"headers": {"message-id": f"{uuid.uuid4().hex}@{domain}"}},
-    }
-    return {"signature": sign(), "event-data": event}
-
-
-def subscribed(fake: FakeMailgun, list_address: str) -> dict[str, bool]:
-    return {member["address"]: member["subscribed"] for member in fake.members(list_address)}
-
-
-def wait_for(condition: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return bool(condition())
 
 
 def test_a_discovered_subaccounts_list_and_domain_are_served_on_its_behalf(

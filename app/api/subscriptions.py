@@ -100,7 +100,8 @@ def resume_subscription(subscription_id: str) -> Response:
         row = _row(connection, row_id)
         item = subscription_item(connection, _store(scope), row, now)
     if not flipped:
-        raise ApiError(409, "not_paused", f"subscription {row_id} is {row['status']}; only a paused one resumes")
+        status = row["status"]
+        raise ApiError(409, "not_paused", f"subscription {row_id} is {status}; only a paused one resumes")
     return jsonify(item)
 
 
@@ -141,5 +142,3 @@ def _json(document: dict[str, Any], status: int) -> Response:
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"  # the answer holds the secret
     return response
-
-

@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select
 
 from app.core.feed_positions import Position
 from app.core.feed_read import after_position, events
 from app.core.metrics import GaugeReading
 from app.core.models.subscriptions import PAUSED, PushSubscription
 
-subscriptions = PushSubscription.__table__
+subscriptions = cast(Table, PushSubscription.__table__)
 # What the API shows: never the secret, nor the pusher's own bookkeeping.
 PUBLIC_COLUMNS = [
     subscriptions.c[name]
@@ -67,10 +67,7 @@ def read_lag(connection: Connection, row: Any, now: datetime) -> Lag:
     waiting = [*event_filter(row["types"], row["region"]), after_position(cursor_of(row))]
     count = connection.execute(select(func.count()).select_from(events).where(*waiting)).scalar_one()
     oldest = connection.execute(
-        select(events.c.received_at)
-        .where(*waiting)
-        .order_by(events.c.feed_xact, events.c.id)
-        .limit(1)
+        select(events.c.received_at).where(*waiting).order_by(events.c.feed_xact, events.c.id).limit(1)
     ).scalar()
     seconds = max((now - _utc(oldest)).total_seconds(), 0.0) if oldest is not None else 0.0
     return Lag(int(count), seconds)
@@ -93,14 +90,24 @@ def lag_gauges(engines: Iterable[tuple[str, Engine]]) -> list[GaugeReading]:
                 paused.append((labels, 1.0 if row["status"] == PAUSED else 0.0))
     labels = ["store", "subscription"]
     return [
-        ("mailhook_subscription_lag_items", "Events a push subscription has still to receive.", labels, items),
+        (
+            "mailhook_subscription_lag_items",
+            "Events a push subscription has still to receive.",
+            labels,
+            items,
+        ),
         (
             "mailhook_subscription_lag_seconds",
             "Age of the oldest event a push subscription has still to receive (0 when caught up).",
             labels,
             seconds,
         ),
-        ("mailhook_subscription_paused", "Whether a push subscription is paused (1) or active (0).", labels, paused),
+        (
+            "mailhook_subscription_paused",
+            "Whether a push subscription is paused (1) or active (0).",
+            labels,
+            paused,
+        ),
     ]
 
 

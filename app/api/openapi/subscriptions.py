@@ -76,7 +76,7 @@ def _create() -> Schema:
         {
             "operationId": "createSubscription",
             "summary": "Push every event stored from now on (of the given types and region) to `url`, in "
-            "batches of up to 100 feed items `{\"items\": [...]}`, in feed order, signed with Standard "
+            'batches of up to 100 feed items `{"items": [...]}`, in feed order, signed with Standard '
             "Webhooks headers (webhook-id, webhook-timestamp, webhook-signature). The answer holds the "
             "signing secret, shown this once.",
             "parameters": [],

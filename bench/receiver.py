@@ -40,10 +40,17 @@ class Receiver:
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    accepted_items: int = 0  # items of the first 2xx of each webhook-id, counted as they arrive
+    _seen: set[str] = field(default_factory=set)
+
     def record(self, headers: dict[str, str], body: bytes) -> int:
         with self._lock:
             status = self.answer(len(self.requests))
-            self.requests.append(Received(headers, body, status, time.monotonic()))
+            received = Received(headers, body, status, time.monotonic())
+            self.requests.append(received)
+            if 200 <= status < 300 and received.webhook_id not in self._seen:
+                self._seen.add(received.webhook_id)
+                self.accepted_items += len(received.items())
         return status
 
     def accepted(self) -> list[Received]:
@@ -69,6 +76,8 @@ def receiving(receiver: Receiver | None = None) -> Iterator[Receiver]:
     receiver = receiver or Receiver()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a subscriber's own server would
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if receiver.delay:

@@ -62,10 +62,8 @@ def push_subscription(
     jitter: Callable[[], float] = random.random,
 ) -> Run:
     run, deadline = Run(), time.monotonic() + budget
-    while True:
-        claimed = store.claim(engine, subscription_id, holder, _now())
-        if claimed is None:  # deleted, paused meanwhile, or the lease was lost
-            return run
+    claimed = store.claim(engine, subscription_id, holder, _now())
+    while claimed is not None:  # None: deleted, no longer active, or the lease was lost
         if time.monotonic() > deadline:
             run.more = True
             return run
@@ -84,11 +82,11 @@ def push_subscription(
             store.paused(engine, claimed.id, holder, EXPIRED, _now())
             return run
         if not page.rows:
-            if page.next > claimed.cursor:
-                store.skipped_to(engine, claimed.id, holder, page.next, _now())
-            store.release(engine, claimed.id, holder, _now())
+            store.caught_up(engine, claimed.id, holder, max(page.next, claimed.cursor), _now())
             return run
-        if claimed.batch_end is None:
+        if claimed.batch_end is None and len(page.rows) < BATCH_SIZE:
+            # A page that is not full ends at the read's bound, and a retry's read would find more: its end
+            # is kept. A full page needs none: no row can appear before its last one later on.
             store.start_batch(engine, claimed.id, holder, page.next)
         body = orjson.dumps({"items": feed_items(store_name, page.rows)})
         batch_id = message_id(claimed.id, store_name, claimed.cursor.xact, claimed.cursor.id)
@@ -97,11 +95,12 @@ def push_subscription(
             _failed(engine, store_name, settings, claimed, holder, outcome.error or "failed", jitter)
             series(PUSH_BATCHES, "failed").inc()
             return run
-        store.delivered(engine, claimed.id, holder, page.next, _now())
         series(PUSH_BATCHES, "delivered").inc()
         PUSHED_ITEMS.inc(len(page.rows))
         run.batches += 1
         run.items += len(page.rows)
+        claimed = store.delivered(engine, claimed, holder, page.next, _now())
+    return run
 
 
 def _failed(

@@ -10,7 +10,7 @@ holder, so a run whose lease expired (and was taken over) changes nothing.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,25 +84,46 @@ def start_batch(engine: Engine, subscription_id: int, holder: str, end: Position
     _update(engine, subscription_id, holder, batch_end_xact=end.xact, batch_end_id=end.id)
 
 
-def delivered(engine: Engine, subscription_id: int, holder: str, through: Position, now: datetime) -> None:
+def delivered(
+    engine: Engine, claimed: Claimed, holder: str, through: Position, now: datetime
+) -> Claimed | None:
+    """The batch had a 2xx: the cursor moves past it and the lease is extended, in one statement. The
+    subscription as the next batch starts from; None when the run no longer holds it (deleted meanwhile)."""
+    c = subscriptions.c
+    with engine.begin() as connection:
+        held = connection.execute(
+            update(subscriptions)
+            .where(c.id == claimed.id, c.holder == holder, c.status == ACTIVE)
+            .values(
+                cursor_xact=through.xact,
+                cursor_id=through.id,
+                batch_end_xact=None,
+                batch_end_id=None,
+                attempts=0,
+                failing_since=None,
+                delivered_at=now,
+                lease_until=now + LEASE,
+                updated_at=now,
+            )
+        ).rowcount
+    if not held:
+        return None
+    return replace(claimed, cursor=through, batch_end=None, attempts=0, failing_since=None)
+
+
+def caught_up(engine: Engine, subscription_id: int, holder: str, through: Position, now: datetime) -> None:
+    """Nothing more to push: the cursor moves up to `through` (past rows the subscription does not take, so
+    the next run does not read them again) and the lease is freed."""
     _update(
         engine,
         subscription_id,
         holder,
         cursor_xact=through.xact,
         cursor_id=through.id,
-        batch_end_xact=None,
-        batch_end_id=None,
-        attempts=0,
-        failing_since=None,
-        delivered_at=now,
-        updated_at=now,
+        lease_until=None,
+        holder=None,
+        next_attempt_at=now,
     )
-
-
-def skipped_to(engine: Engine, subscription_id: int, holder: str, through: Position, now: datetime) -> None:
-    """Nothing of the subscription's between its cursor and `through`: the cursor moves, nothing is sent."""
-    _update(engine, subscription_id, holder, cursor_xact=through.xact, cursor_id=through.id, updated_at=now)
 
 
 def failed(
@@ -136,10 +157,6 @@ def paused(engine: Engine, subscription_id: int, holder: str, error: str, now: d
         holder=None,
         updated_at=now,
     )
-
-
-def release(engine: Engine, subscription_id: int, holder: str, next_at: datetime) -> None:
-    _update(engine, subscription_id, holder, lease_until=None, holder=None, next_attempt_at=next_at)
 
 
 def _update(engine: Engine, subscription_id: int, held_by: str, **values: Any) -> None:

@@ -1,8 +1,9 @@
 """The Prometheus alerts and the Grafana dashboard watch metrics mailhook really exports, and hold together.
 
 The exported names are read from the code, not listed here: the counters and histograms registered in
-app/core/metrics.py and the gauges app/core/backlog.py and app/core/subscriptions.py read from a freshly migrated database. An alert or a
-panel that names anything else fails here, so none can silently watch a metric that does not exist.
+app/core/metrics.py and the gauges app/core/backlog.py and app/core/subscriptions.py read from a freshly
+migrated database. An alert or a panel that names anything else fails here, so none can silently watch a
+metric that does not exist.
 """
 
 from __future__ import annotations

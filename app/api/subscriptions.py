@@ -95,7 +95,16 @@ def resume_subscription(subscription_id: str) -> Response:
         flipped = connection.execute(
             update(subscriptions)
             .where(subscriptions.c.id == row_id, subscriptions.c.status == PAUSED)
-            .values(status=ACTIVE, attempts=0, failing_since=None, next_attempt_at=now, updated_at=now)
+            # The lease is freed too: a run that still held it (it saw the pause) must not delay the resume.
+            .values(
+                status=ACTIVE,
+                attempts=0,
+                failing_since=None,
+                next_attempt_at=now,
+                lease_until=None,
+                holder=None,
+                updated_at=now,
+            )
         ).rowcount
         row = _row(connection, row_id)
         item = subscription_item(connection, _store(scope), row, now)

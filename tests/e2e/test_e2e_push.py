@@ -1,8 +1,8 @@
 """Push subscriptions through the whole service: webhooks POSTed into gunicorn, drained by the Celery worker,
 pushed by the worker's push tasks (handed out by its beat) to a local receiver that answers 503 to its first
 requests. The receiver gets every event once (deduplicated by webhook-id, as a subscriber does), in feed
-order, each batch's signature valid by the specification's own verification steps; a subscriber that never
-answers holds up nobody else; the secret is in no process's output.
+order, each batch's signature valid by the specification's own verification steps; a subscriber that
+answers only after the push timeout holds up nobody else; the secret is in no process's output.
 """
 
 from __future__ import annotations
@@ -64,10 +64,11 @@ def feed_order(client: httpx.Client) -> list[str]:
 def test_every_event_is_pushed_once_in_order_signed_through_503s(pushing: Service) -> None:
     with (
         receiving(Receiver(answer=failing_first(FAILURES))) as receiver,
+        receiving(Receiver(delay=5.0)) as hanging,  # answers long after the 2 s push timeout
         httpx.Client(base_url=pushing.base_url, headers=HEADERS, timeout=30) as client,
     ):
         made = client.post("/api/v1/subscriptions", json={"url": receiver.url}).raise_for_status().json()
-        dead = client.post("/api/v1/subscriptions", json={"url": "http://127.0.0.1:9/x"}).raise_for_status()
+        dead = client.post("/api/v1/subscriptions", json={"url": hanging.url}).raise_for_status()
         sent = [webhook(n) for n in range(EVENTS)]
         with ThreadPoolExecutor(6) as pool:
             answers = list(
@@ -97,7 +98,7 @@ def test_every_event_is_pushed_once_in_order_signed_through_503s(pushing: Servic
     assert all(verify_as_the_specification_says(made["secret"], r.headers, r.body) for r in receiver.requests)
     assert listed[made["id"]]["lag"]["items"] == 0 and listed[made["id"]]["status"] == "active"
     stuck = listed[dead.json()["id"]]
-    assert stuck["attempts"] >= 1 and stuck["last_error"] == "no answer (ConnectError)"
+    assert stuck["attempts"] >= 1 and stuck["last_error"].startswith("timed out")
     assert stuck["lag"]["items"] == EVENTS
     logs = pushing.logs()
     assert "mailhook.push_subscription" in logs  # the worker did run the push tasks

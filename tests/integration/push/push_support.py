@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Engine, select, update
 
+from app.core.feed_read import read_page
 from app.core.models.subscriptions import PushSubscription
 from app.core.settings import PushSettings, Settings
 from workers.push.delivery import http_client
@@ -59,3 +60,12 @@ def row(engine: Engine, subscription_id: int) -> Any:
         return connection.execute(
             select(PushSubscription.__table__).where(PushSubscription.id == subscription_id)
         ).first()
+
+
+def wait_until_served(engine: Engine, count: int, timeout: float = 15.0) -> None:
+    """Until the feed serves `count` events: on Postgres a transaction of another test's database, open on
+    the same server, holds the feed back, and a batch read meanwhile would hold only part of them."""
+    deadline = time.monotonic() + timeout
+    while len(read_page(engine, [], None, 1000).rows) < count:
+        assert time.monotonic() < deadline, "the feed did not serve the events in time"
+        time.sleep(0.05)

@@ -27,6 +27,7 @@ from tests.integration.push.push_support import (
     push_until,
     row,
     subscribe,
+    wait_until_served,
 )
 from workers.push.store import lease_due
 
@@ -63,6 +64,7 @@ def test_a_failed_batch_is_retried_soon_with_the_same_id_and_items(
     with receiving(Receiver(answer=failing_first(2))) as receiver:
         made = subscribe(app, receiver.url)
         first = [add_event(engine) for _ in range(3)]
+        wait_until_served(engine, 3)
         push_until(engine, settings, lambda: len(receiver.requests) >= 1)
         failed_at = datetime.now(UTC)
         state = row(engine, made["id"])

@@ -120,6 +120,8 @@ def caught_up(engine: Engine, subscription_id: int, holder: str, through: Positi
         holder,
         cursor_xact=through.xact,
         cursor_id=through.id,
+        batch_end_xact=None,  # a batch out whose events are all gone (deleted by retention) is done too
+        batch_end_id=None,
         lease_until=None,
         holder=None,
         next_attempt_at=now,

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from standardwebhooks.webhooks import Webhook
 
+from app.core.models.feed import FeedHorizon
 from app.core.settings import Settings
 from app.web.factory import create_app
 from bench.receiver import Receiver, failing_first, receiving
@@ -122,3 +123,17 @@ def test_timeouts_and_refused_connections_are_failures_too(
             hand_out_and_push(engine, impatient)
     assert row(engine, slow_one["id"]).last_error.startswith("timed out")
     assert row(engine, dead_one["id"]).last_error == "no answer (ConnectError)"
+
+
+def test_a_cursor_retention_has_passed_pauses_rather_than_skipping(
+    app: Flask, engine: Engine, settings: Settings
+) -> None:
+    with receiving() as receiver:
+        made = subscribe(app, receiver.url)
+        add_event(engine)
+        with engine.begin() as connection:  # retention deleted events past the subscription's cursor
+            connection.execute(insert(FeedHorizon).values(id=1, feed_xact=2**62, event_id=1))
+        hand_out_and_push(engine, settings)
+    paused = row(engine, made["id"])
+    assert paused.status == "paused" and paused.last_error.startswith("cursor_expired")
+    assert receiver.requests == []

@@ -38,6 +38,15 @@ def read_body(raw: bytes, allowed_hosts: tuple[str, ...]) -> NewSubscription:
     return NewSubscription(url, _types(document.get("types")), _region(document.get("region")))
 
 
+def names_region(raw: bytes) -> bool:
+    """Whether the body gives a `region` (right or wrong: read_body judges it)."""
+    try:
+        document = json.loads(raw) if len(raw) <= MAX_BODY_BYTES else None
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("region") is not None
+
+
 def _document(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(400, "bad_body", f"the body must be a JSON object of at most {MAX_BODY_BYTES} bytes")

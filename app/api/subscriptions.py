@@ -2,8 +2,8 @@
 
 A subscription is kept in the database of its region (app/core/stores.py), and follows that database's feed
 from its end at creation on: events stored after the POST are pushed, older ones are in GET /feed. With the
-EU region in a database of its own, `region` is required (in the body to create, as the query parameter
-otherwise), as for the feed. The secret is answered once, by the POST; workers/push/ does the pushing.
+EU region in a database of its own, `region` is required, as for the feed (to create, in the body or the
+query). The secret is answered once, by the POST; workers/push/ does the pushing.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from app.api.params import path_id, read_args
-from app.api.problems import ApiError, not_found
+from app.api.params import choice_arg, path_id, read_args
+from app.api.problems import ApiError, bad_parameter, not_found
 from app.api.scope import REGION, REQUIRED, Scope, request_scope
-from app.api.subscription_body import MAX_BODY_BYTES, read_body
+from app.api.subscription_body import MAX_BODY_BYTES, names_region, read_body
 from app.core.db import region_engine
 from app.core.feed_positions import encode_position
 from app.core.feed_read import read_bound
 from app.core.models.subscriptions import ACTIVE, PAUSED
+from app.core.regions import REGIONS
 from app.core.stores import split, store_for_region
 from app.core.subscriptions import PUBLIC_COLUMNS, cursor_of, read_lag, subscriptions
 from app.core.timeparse import format_time
@@ -32,13 +33,18 @@ TIME_FIELDS = ("failing_since", "next_attempt_at", "delivered_at", "created_at",
 
 
 def create_subscription() -> Response:
-    read_args(request.args.items(multi=True), ())
     settings = services().settings
-    wanted = read_body(_body(), settings.push.allowed_hosts)
-    if wanted.region is None and split(settings):
-        raise ApiError(400, "bad_field", f"field 'region' {REQUIRED.replace(f'{REGION}=', '')}")
-    engine = region_engine(settings, wanted.region)
-    store = store_for_region(settings, wanted.region).name
+    asked = choice_arg(read_args(request.args.items(multi=True), (REGION,)), REGION, REGIONS)
+    raw = _body()
+    # Which database first, as every other call does: a region in the query or in the body.
+    if asked is None and split(settings) and not names_region(raw):
+        raise bad_parameter(REGION, REQUIRED)
+    wanted = read_body(raw, settings.push.allowed_hosts)
+    if asked is not None and wanted.region not in (None, asked):
+        raise ApiError(400, "bad_field", "field 'region' differs from the query's 'region'")
+    region = wanted.region or asked
+    engine = region_engine(settings, region)
+    store = store_for_region(settings, region).name
     secret, now = new_secret(), datetime.now(UTC)
     with engine.begin() as connection:
         # From the feed's end: every event stored after this commit is at or past the bound.
@@ -46,7 +52,7 @@ def create_subscription() -> Response:
         values = {
             "url": wanted.url,
             "types": wanted.types,
-            "region": wanted.region,
+            "region": region,
             "signing_secret": secret,
             "status": ACTIVE,
             "cursor_xact": start.xact,

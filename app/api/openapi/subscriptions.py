@@ -79,7 +79,7 @@ def _create() -> Schema:
             'batches of up to 100 feed items `{"items": [...]}`, in feed order, signed with Standard '
             "Webhooks headers (webhook-id, webhook-timestamp, webhook-signature). The answer holds the "
             "signing secret, shown this once.",
-            "parameters": [],
+            "parameters": with_region([]),
             "responses": {"201": json_body(ref("NewSubscription")), **errors()},
         }
     )
@@ -109,9 +109,9 @@ def _create_body() -> Schema:
             },
             "region": {
                 "type": "string",
-                "description": f"Only this region's events ({', '.join(REGIONS)}, case-insensitive); "
-                "required when the EU region's data is kept in a database of its own (the subscription is "
-                "kept there).",
+                "description": f"Only this region's events ({', '.join(REGIONS)}, case-insensitive). With "
+                "the EU region's data in a database of its own, a region is required, here or as the query's "
+                "`region` (the subscription is kept in that region's database).",
             },
         },
         "required": ["url"],

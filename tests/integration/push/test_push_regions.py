@@ -72,3 +72,21 @@ def test_an_eu_subscription_lives_and_pushes_in_the_eu_database(
     finally:
         truncate_all(eu_db)
         eu_db.dispose()
+
+
+def test_the_region_may_come_as_the_query_parameter_but_not_twice_differently(
+    split: tuple[Settings, Flask], pg_engine: Engine, eu_url: str
+) -> None:
+    _, app = split
+    client = app.test_client()
+    eu_db = make_engine(eu_url)
+    try:
+        url = {"url": "http://127.0.0.1:9/x"}
+        made = client.post("/api/v1/subscriptions?region=EU", json=url, headers=BEARER)
+        assert made.status_code == 201 and made.get_json()["region"] == "eu"
+        assert (count(pg_engine), count(eu_db)) == (0, 1)
+        clash = client.post("/api/v1/subscriptions?region=us", json={**url, "region": "eu"}, headers=BEARER)
+        assert clash.status_code == 400 and "differs" in clash.get_json()["error"]["message"]
+    finally:
+        truncate_all(eu_db)
+        eu_db.dispose()

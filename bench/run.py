@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, feed, intake, pipeline, query
+from bench import e2e, feed, intake, pipeline, push, query
 
 RESULTS_DIR = Path("var") / "bench"
 TARGETS = {
@@ -27,6 +27,8 @@ TARGETS = {
     "query p99 (< 50 ms)": lambda r: all(v["p99_ms"] < 50 for v in r["query"]["endpoints"].values()),
     "worker RSS flat (< 10% growth)": lambda r: r["memory"]["rss_growth"] < 0.10,
     "feed wake-up p99 (< 1 s)": lambda r: r["feed"]["wake_p99_ms"] < 1000,
+    "push rate vs the drain's (≥ 1)": lambda r: r["push"]["ratio"] >= 1,
+    "push exactly once": lambda r: r["push"]["exactly_once"],
 }
 SMOKE = {
     "intake": {"seconds": 5, "rounds": 1},
@@ -35,6 +37,7 @@ SMOKE = {
     "query": {"rows": 20_000, "requests": 20},
     "memory": {"rows": 3000},
     "feed": {"rows": 5000, "wakeups": 10},
+    "push": {"rows": 3000},
 }
 FULL = {
     "intake": {"seconds": 15},
@@ -43,6 +46,7 @@ FULL = {
     "query": {"rows": 5_000_000, "requests": 200},
     "memory": {"rows": 1_000_000},
     "feed": {"rows": 1_000_000, "wakeups": 100},
+    "push": {"rows": 100_000},
 }
 
 
@@ -54,6 +58,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "query": query.run,
         "memory": pipeline.memory,
         "feed": feed.run,
+        "push": push.run,
     }
     results: dict[str, Any] = {}
     for name, runner in runners.items():
@@ -66,7 +71,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
-    m, f = results["memory"], results["feed"]
+    m, f, u = results["memory"], results["feed"], results["push"]
     tenths = m["rss_mib_by_tenth"]
     rows = [
         (
@@ -118,6 +123,11 @@ def table(results: dict[str, Any]) -> str:
             f"{f['ratio']:.2f}",
         ),
         ("feed long-poll wake-up p50 / p99 ms", f"{f['wake_p50_ms']} / {f['wake_p99_ms']}", ""),
+        (
+            "push items/s to one subscriber (drain events/s)",
+            f"{u['push_items_per_second']} ({u['drain_events_per_second']}), {u['rows']} rows",
+            f"{u['ratio']:.2f}",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]

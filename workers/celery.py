@@ -25,6 +25,7 @@ from app.core.task_names import (
     DRAIN_TASKS,
     POLL_EVENTS,
     PURGE_EXPIRED,
+    PUSH_SUBSCRIPTIONS,
     PUSH_SYNC,
     QUEUE_DEFAULT,
     QUEUE_INBOX,
@@ -44,7 +45,7 @@ assert TASK_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 MIN_WORKER_PROCESSES = 2
 
 TASK_MODULES = ["workers.events.drain", "workers.inbound.tasks", "workers.sync.tasks"]
-TASK_MODULES += ["workers.poll.reconcile", "workers.ops.retention"]
+TASK_MODULES += ["workers.poll.reconcile", "workers.ops.retention", "workers.push.tasks"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -82,6 +83,7 @@ def beat_schedule(settings: Settings | None = None) -> dict[str, Any]:
     return {
         **_sync_schedule(settings or Settings()),
         **_reconcile_schedule(settings or Settings()),
+        **_push_schedule(settings or Settings()),
         "sweep-inbox": {"task": SWEEP_INBOX, "schedule": SWEEP_EVERY_SECONDS, "options": {"expires": 60}},
         "sweep-stored-fetches": {
             "task": SWEEP_STORED_FETCHES,
@@ -121,6 +123,19 @@ def _reconcile_schedule(settings: Settings) -> dict[str, Any]:
             "schedule": crontab(hour=3, minute=17),
             "options": {"expires": 3600},
         },
+    }
+
+
+def _push_schedule(settings: Settings) -> dict[str, Any]:
+    """Hand out the due push subscriptions often: a retry is due seconds after a failure, and new events wait
+    for the next hand-out."""
+    every = settings.push.interval
+    return {
+        "push-subscriptions": {
+            "task": PUSH_SUBSCRIPTIONS,
+            "schedule": every,
+            "options": {"expires": max(10.0, every)},
+        }
     }
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, exists, func, select, tuple_, type_coerce
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
@@ -28,16 +28,12 @@ from app.api.params import (
 )
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
+from app.core.feed_read import ITEM_COLUMNS, event_item
 from app.core.models.base import BigId, UTCDateTime
 from app.core.models.events import Event
 from app.core.models.events_vocab import EventType
-from app.core.timeparse import format_time
 
 events = Event.__table__
-# The raw payload is for the single-event view only; inbox_id and the feed's position column are plumbing,
-# not part of an event (the feed serves its position as an opaque string).
-ITEM_COLUMNS = [column for column in events.c if column.name not in ("payload", "inbox_id", "feed_xact")]
-TIME_FIELDS = ("occurred_at", "received_at")
 LIST_PARAMS = (
     "recipient",
     "domain",
@@ -84,13 +80,6 @@ def get_event(event_id: str) -> Response:
     if row is None:
         raise not_found("event")
     return jsonify({**event_item(row), "payload": row["payload"]})
-
-
-def event_item(row: RowMapping) -> dict[str, Any]:
-    item = {column.name: row[column.name] for column in ITEM_COLUMNS}
-    for name in TIME_FIELDS:
-        item[name] = format_time(item[name])
-    return item
 
 
 def event_conditions(args: Args, dialect: str) -> list[ColumnElement[bool]]:

@@ -1,42 +1,23 @@
 """GET /feed: every stored event exactly once, in one order a reader can follow with `after` and never miss
-anything, whatever order concurrent writers commit in. docs/feed.md explains the positions and why they
-leave no gaps.
-
-Each read first takes a bound below which nothing can still appear: on Postgres the transaction-id
-watermark (every transaction below it has finished, every one still to commit is at or above it); on SQLite,
-where writers take turns, the greatest id stored. It serves only positions below the bound, so no later
-commit can land behind a page already served. A page that is not full has read everything up to the bound,
-so its next_cursor moves up to the bound: a filtered reader does not read the same rows again and again.
+anything, whatever order concurrent writers commit in. The read itself is app/core/feed_read.py, shared
+with the push subscriptions; docs/feed.md explains the positions and why they leave no gaps.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Engine
 
-from app.api.events import ITEM_COLUMNS, event_conditions, event_item, events
-from app.api.feed_params import (
-    AFTER,
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    START,
-    Position,
-    decode_position,
-    encode_position,
-    parse_wait,
-    seen_through,
-)
+from app.api.events import event_conditions, events
+from app.api.feed_params import AFTER, DEFAULT_LIMIT, MAX_LIMIT, Position, decode_position, parse_wait
 from app.api.pagination import parse_limit
 from app.api.params import read_args
 from app.api.problems import ApiError
 from app.api.scope import REGION, request_scope
-from app.core.models.base import BigId
-from app.core.models.feed import HORIZON_ROW, SELECT_POSTGRES_WATERMARK, FeedHorizon
+from app.core.feed_positions import encode_position
+from app.core.feed_read import CursorExpired, Page, feed_items, read_page
 from app.core.stores import store_for_region
 from app.web.services import services
 
@@ -44,13 +25,6 @@ FEED_PARAMS = (AFTER, "wait", "limit", "type", "domain", REGION)
 # How often a long-poll looks again: well under the second a consumer should wait after a commit, and a
 # probe costs three small indexed queries.
 POLL_SECONDS = 0.1
-horizons = FeedHorizon.__table__
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: Sequence[Any]
-    next: Position
 
 
 def read_feed() -> Response:
@@ -66,57 +40,16 @@ def read_feed() -> Response:
     while not page.rows and time.monotonic() < deadline:
         time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         page = _read(scope.engine, conditions, page.next, limit)
-    items = [
-        {**event_item(row), "feed_position": encode_position(store, _position(row))} for row in page.rows
-    ]
-    return jsonify({"items": items, "next_cursor": encode_position(store, page.next)})
+    return jsonify({"items": feed_items(store, page.rows), "next_cursor": encode_position(store, page.next)})
 
 
 def _read(engine: Engine, conditions: list[ColumnElement[bool]], after: Position | None, limit: int) -> Page:
-    with engine.connect() as connection:
-        # The bound first, the rows after: every row below the bound had finished before the rows are read.
-        bound = _bound(connection)
-        query = select(*ITEM_COLUMNS, events.c.feed_xact).where(*conditions)
-        if after is not None:
-            position = tuple_(
-                bindparam("after_xact", after.xact, type_=BigId), bindparam("after_id", after.id, type_=BigId)
-            )
-            query = query.where(tuple_(events.c.feed_xact, events.c.id) > position)
-        if connection.dialect.name == "postgresql":
-            query = query.where(events.c.feed_xact < bindparam("watermark", bound.xact + 1, type_=BigId))
-        query = query.order_by(events.c.feed_xact, events.c.id).limit(limit)
-        rows = connection.execute(query).mappings().all()
-        # After the rows: a purge that deleted rows past `after` before they were read is seen here.
-        _refuse_expired(connection, after)
-    last = _position(rows[-1]) if rows else None
-    if len(rows) == limit:
-        return Page(rows, _position(rows[-1]))
-    return Page(rows, max(p for p in (after, last, bound, START) if p is not None))
-
-
-def _bound(connection: Connection) -> Position:
-    """The greatest position no commit still to come can precede."""
-    if connection.dialect.name == "postgresql":
-        watermark = int(connection.execute(text(SELECT_POSTGRES_WATERMARK)).scalar_one())
-        return seen_through(watermark - 1)
-    greatest = connection.execute(select(func.max(events.c.id))).scalar()
-    return Position(0, int(greatest)) if greatest is not None else START
-
-
-def _refuse_expired(connection: Connection, after: Position | None) -> None:
-    if after is None:
-        return
-    horizon = connection.execute(
-        select(horizons.c.feed_xact, horizons.c.event_id).where(horizons.c.id == HORIZON_ROW)
-    ).first()
-    if horizon is not None and after < Position(*horizon):
+    try:
+        return read_page(engine, conditions, after, limit)
+    except CursorExpired:
         raise ApiError(
             410,
             "cursor_expired",
             f"parameter {AFTER!r} points before events that retention has since deleted: events after it "
             "may be gone unread; start again without it, from the oldest event kept",
-        )
-
-
-def _position(row: Any) -> Position:
-    return Position(int(row["feed_xact"]), int(row["id"]))
+        ) from None

@@ -42,6 +42,10 @@ DEAD_LETTERS = Counter("mailhook_dead_letters_total", "Inbox rows dead-lettered.
 MAILGUN_CALLS = Counter(
     "mailhook_mailgun_api_calls_total", "Calls to Mailgun's API, by region and status.", ["region", "status"]
 )
+PUSH_BATCHES = Counter(
+    "mailhook_push_batches_total", "Batches posted to push subscribers, by outcome.", ["outcome"]
+)
+PUSHED_ITEMS = Counter("mailhook_pushed_items_total", "Feed items delivered to push subscribers (2xx).")
 
 # A source of backlog gauges read at scrape time: (name, help, labels, rows of (label values, value)).
 GaugeReading = tuple[str, str, list[str], list[tuple[list[str], float]]]
@@ -77,9 +81,11 @@ class BuildInfo(Collector):
 def start_at_zero(kinds: Iterable[str]) -> None:
     """Create the dead-letter counter's series for every inbox kind at 0 when a worker starts. A series born
     at 1 has no earlier sample, so `increase()` misses the first dead letter of its kind; one born at 0 does
-    not."""
+    not. The push counters likewise."""
     for kind in kinds:
         DEAD_LETTERS.labels(kind)
+    for outcome in ("delivered", "failed"):
+        PUSH_BATCHES.labels(outcome)
 
 
 def worker_registry() -> CollectorRegistry:

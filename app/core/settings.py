@@ -16,6 +16,12 @@ from urllib.parse import urlsplit
 from app.core.json_body import DEFAULT_MAX_DEPTH, MAX_DEPTH
 from app.core.regions import DEFAULT_API_BASES, REGIONS
 from app.core.secret_files import SecretFileError, with_file_secrets
+from app.core.setting_values import SettingsError
+from app.core.setting_values import count as _count
+from app.core.setting_values import csv_values as _csv
+from app.core.setting_values import flag as _flag
+from app.core.setting_values import port as _port
+from app.core.setting_values import seconds as _seconds
 
 DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -25,10 +31,6 @@ ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_BODY_DEADLINE_SECONDS = 30.0
 # Inbound attachments up to this size keep their content in the database; larger ones their metadata only.
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-
-
-class SettingsError(ValueError):
-    """A setting is missing or wrong; the message names the variable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,21 @@ class PollSettings:
     trust_lag_seconds: int = 1800
     lookback_hours: int = 24
     source: str = "logs"
+
+
+@dataclass(frozen=True, slots=True)
+class PushSettings:
+    """Push subscriptions (workers/push/): how often beat hands them out, how long a subscriber may take to
+    answer, how retries back off, when a failing one is paused, which hosts a subscription may name."""
+
+    interval: float = 2.0
+    timeout: float = 10.0
+    # The first retry comes after up to this long (times a jitter); each further one waits twice as long.
+    backoff: float = 2.0
+    max_backoff: float = 600.0
+    pause_after: float = 24 * 3600.0
+    # Empty: any host (subscribers are often the team's own services, on private or loopback addresses).
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +139,7 @@ class Settings:
     mime: MimeSettings = field(default_factory=MimeSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
+    push: PushSettings = field(default_factory=PushSettings)
 
     @property
     def is_production(self) -> bool:
@@ -175,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mime=_mime_limits(env),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
+        push=_push_settings(env),
     )
     _check_production(settings)
     return settings
@@ -222,10 +241,6 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
     return url
-
-
-def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
 
 def _domain_regions(raw: str) -> dict[str, str]:
@@ -325,56 +340,17 @@ def _poll_settings(env: Mapping[str, str]) -> PollSettings:
     )
 
 
-_TRUE_WORDS = ("1", "true", "yes", "on")
-_FALSE_WORDS = ("0", "false", "no", "off")
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw not in _TRUE_WORDS + _FALSE_WORDS:
-        raise SettingsError(f"{name} must be true or false (or 1/0, yes/no, on/off), got {raw!r}")
-    return raw in _TRUE_WORDS
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not 0 < value < float("inf"):
-        raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
-    return value
-
-
-def _count(
-    env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
-) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise SettingsError(f"{name} must be at most {maximum}, got {value}")
-    return value
-
-
-def _port(env: Mapping[str, str], name: str) -> int | None:
-    if not env.get(name, "").strip():
-        return None
-    port = _count(env, name, 0, minimum=1)
-    if port > 65535:
-        raise SettingsError(f"{name} must be a TCP port (1-65535), got {port}")
-    return port
+def _push_settings(env: Mapping[str, str]) -> PushSettings:
+    return PushSettings(
+        interval=_seconds(env, "MAILHOOK_PUSH_INTERVAL_SECONDS", 2.0),
+        timeout=_seconds(env, "MAILHOOK_PUSH_TIMEOUT_SECONDS", 10.0),
+        backoff=_seconds(env, "MAILHOOK_PUSH_BACKOFF_SECONDS", 2.0),
+        max_backoff=_seconds(env, "MAILHOOK_PUSH_MAX_BACKOFF_SECONDS", 600.0),
+        pause_after=_seconds(env, "MAILHOOK_PUSH_PAUSE_AFTER_SECONDS", 24 * 3600.0),
+        allowed_hosts=tuple(
+            host.lower().rstrip(".") for host in _csv(env, "MAILHOOK_SUBSCRIPTION_ALLOWED_HOSTS")
+        ),
+    )
 
 
 def _redacted_url(url: str) -> str:

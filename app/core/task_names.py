@@ -16,3 +16,7 @@ QUEUE_DEFAULT = "default"
 # Sync back to Mailgun, one task per region (the region is the argument); on the default queue.
 PUSH_SYNC = "mailhook.push_sync"
 REFRESH_LISTS = "mailhook.refresh_lists"
+
+# Push subscriptions: beat hands out the due ones, one task per subscription pushes its batches.
+PUSH_SUBSCRIPTIONS = "mailhook.push_subscriptions"
+PUSH_SUBSCRIPTION = "mailhook.push_subscription"

@@ -14,7 +14,8 @@ from flask import Blueprint, Flask, Response, g, request
 
 from app.core.backlog import ExpectedSeries, backlog_gauges
 from app.core.logs import new_request_id, request_id_var
-from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS, elapsed_since, exposition, series
+from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS, GaugeReading, elapsed_since, exposition, series
+from app.core.subscriptions import lag_gauges
 from app.web.services import services
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -26,9 +27,13 @@ bp = Blueprint("observability", __name__)
 def metrics() -> Response:
     found = services()
     expected = ExpectedSeries.from_settings(found.settings)
-    body, content_type = exposition(
-        lambda: backlog_gauges(expected, *found.engines()), request.headers.get("Accept", "")
-    )
+    databases = found.databases()
+
+    def gauges() -> list[GaugeReading]:
+        readings = backlog_gauges(expected, *(engine for _, engine in databases))
+        return readings + lag_gauges((store.name, engine) for store, engine in databases)
+
+    body, content_type = exposition(gauges, request.headers.get("Accept", ""))
     return Response(body, content_type=content_type)
 
 

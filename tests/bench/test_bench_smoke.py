@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bench import e2e, feed, intake, pipeline, query
+from bench import e2e, feed, intake, pipeline, push, query
 
 pytestmark = pytest.mark.e2e
 
@@ -52,3 +52,10 @@ def test_feed_benchmark_runs() -> None:
     assert result["rows"] == 3000
     assert result["feed_items_per_second"] > 0 and result["select_rows_per_second"] > 0
     assert result["wake_p99_ms"] < 30_000  # each long-poll was answered by the event, not by its timeout
+
+
+def test_push_benchmark_runs() -> None:
+    result = push.run(rows=1500, concurrency=1)
+    assert result["pushed"] == 1500 and result["exactly_once"]
+    assert result["batches"] == 15  # full batches of 100, none sent twice
+    assert result["push_items_per_second"] > 0 and result["drain_events_per_second"] > 0

@@ -1,8 +1,9 @@
 """The Prometheus alerts and the Grafana dashboard watch metrics mailhook really exports, and hold together.
 
 The exported names are read from the code, not listed here: the counters and histograms registered in
-app/core/metrics.py and the gauges app/core/backlog.py reads from a freshly migrated database. An alert or a
-panel that names anything else fails here, so none can silently watch a metric that does not exist.
+app/core/metrics.py and the gauges app/core/backlog.py and app/core/subscriptions.py read from a freshly
+migrated database. An alert or a panel that names anything else fails here, so none can silently watch a
+metric that does not exist.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from app.core import metrics, migrate
 from app.core.backlog import ExpectedSeries, backlog_gauges
 from app.core.db import make_engine
+from app.core.subscriptions import lag_gauges
 from tests.conftest import REPO
 
 ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
@@ -47,6 +49,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     engine = make_engine(url)
     try:
         names.update(name for name, _, _, _ in backlog_gauges(ExpectedSeries(), engine))
+        names.update(name for name, _, _, _ in lag_gauges([("primary", engine)]))
     finally:
         engine.dispose()
     return names
@@ -102,6 +105,7 @@ def test_the_alerts_cover_what_an_operator_must_hear_about() -> None:
         'mailhook_sync_actions{state="dead"}',
         "mailhook_poller_lag_seconds",
         "mailhook_database_up",
+        "mailhook_subscription_lag_seconds",
     ):
         assert metric in watched
 

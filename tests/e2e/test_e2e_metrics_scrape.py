@@ -1,9 +1,9 @@
 """Every metric the shipped alerts and dashboard name is scraped from a process started as the Procfile says.
 
 web, worker and beat run from the Procfile with deploy/mailhook.env.example (placeholders pointed at this
-machine and at a fake Mailgun). Traffic: a stored delivery, a dead letter, a refused signature, and the
-Mailgun calls beat makes as it starts (the list refresh, the Events API poll). Then both endpoints are
-scraped in both exposition formats, each parsed by prometheus_client's parser.
+machine and at a fake Mailgun). Traffic: a stored delivery, a dead letter, a refused signature, a push
+subscription, and the Mailgun calls beat makes as it starts (the list refresh, the Events API poll). Then both
+endpoints are scraped in both exposition formats, each parsed by prometheus_client's parser.
 """
 
 from __future__ import annotations
@@ -113,3 +113,6 @@ def _traffic(running: Service) -> None:
         assert client.post("/webhooks/mailgun", json=broken).status_code == 200
         forged = {"signature": {**sign(), "signature": "0" * 64}, "event-data": {}}
         assert client.post("/webhooks/mailgun", json=forged).status_code in (401, 403, 406)
+        # A push subscription, so its lag gauges have series (to a port nothing listens on: it only fails).
+        subscribed = client.post("/api/v1/subscriptions", json={"url": "http://127.0.0.1:9/nobody"})
+        assert subscribed.status_code == 201

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from sqlalchemy import Engine, insert, select
-from werkzeug.test import TestResponse
+from werkzeug.test import EnvironBuilder, TestResponse
+from werkzeug.wrappers import Request
 
 from app.core.db import make_engine
 from app.core.models.events import Event
@@ -63,8 +64,20 @@ class Api:
     def post(self, path: str, *, headers: dict[str, str] | None = BEARER) -> TestResponse:
         return self._checked(self.client.post(f"/api/v1{path}", headers=headers or {}))
 
-    def _checked(self, response: TestResponse) -> TestResponse:
-        request = WerkzeugOpenAPIRequest(response.request)
+    def post_json(
+        self, path: str, body: object, *, headers: dict[str, str] | None = BEARER, **query: Any
+    ) -> TestResponse:
+        asked = {"json": body, "query_string": query, "headers": headers or {}}
+        sent = self.client.post(f"/api/v1{path}", **asked)  # type: ignore[arg-type]
+        # The app has read the body from the request's stream: the check reads it from a copy.
+        copy = EnvironBuilder(f"/api/v1{path}", method="POST", **asked).get_request()  # type: ignore[arg-type]
+        return self._checked(sent, copy)
+
+    def delete(self, path: str, *, headers: dict[str, str] | None = BEARER, **query: Any) -> TestResponse:
+        return self._checked(self.client.delete(f"/api/v1{path}", query_string=query, headers=headers or {}))
+
+    def _checked(self, response: TestResponse, sent: Request | None = None) -> TestResponse:
+        request = WerkzeugOpenAPIRequest(sent or response.request)
         if response.status_code < 400:  # A refused request is, as a rule, not a valid one.
             self.spec.validate_request(request)
         self.spec.validate_response(request, WerkzeugOpenAPIResponse(response))

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.api.openapi import dead_letters, events, feed, inbound, sync
+from app.api.openapi import dead_letters, events, feed, inbound, subscriptions, sync
 from app.api.openapi.parts import errors, json_body, object_schema, ref, region_parameter
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.api.params import read_args
@@ -33,8 +33,8 @@ def document(region_required: bool = False) -> dict[str, Any]:
         "info": {
             "title": "mailhook internal API",
             "version": "1",
-            "description": "Normalized Mailgun events, per-recipient summaries, stats, dead letters and "
-            "inbound mail.",
+            "description": "Normalized Mailgun events, per-recipient summaries, stats, dead letters, "
+            "inbound mail, the event feed and its push subscriptions.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"basic": []}],
@@ -55,6 +55,7 @@ def _paths() -> dict[str, Any]:
         **inbound.paths(),
         **sync.paths(),
         **feed.paths(),
+        **subscriptions.paths(),
         "/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -91,6 +92,7 @@ def _schemas() -> dict[str, Any]:
         **inbound.schemas(),
         **sync.schemas(),
         **feed.schemas(events.event_properties()),
+        **subscriptions.schemas(),
     }
 
 

@@ -8,6 +8,7 @@ from app.core.models.inbox import InboxRow
 from app.core.models.leases import TaskLease
 from app.core.models.polling import PollCursor
 from app.core.models.sessions import DashboardSession
+from app.core.models.subscriptions import PushSubscription
 from app.core.models.sync import ListMember, MailingList, Suppression, SyncAction, SyncPause
 from app.core.models.tokens import SignatureToken
 
@@ -22,6 +23,7 @@ __all__ = [
     "ListMember",
     "MailingList",
     "PollCursor",
+    "PushSubscription",
     "SignatureToken",
     "Suppression",
     "SyncAction",

@@ -74,6 +74,13 @@ def test_every_operation_answers_as_documented(api: Api, engine: Engine, waker: 
         else:
             response = api.post(path, headers=headers)
         assert response.status_code == status, (method, path, response.get_json())
+    made = api.post_json("/subscriptions", {"url": "http://127.0.0.1:9/x", "types": ["bounced"]})
+    assert made.status_code == 201
+    one = f"/subscriptions/{made.get_json()['id']}"
+    assert api.post_json("/subscriptions", {"url": "ftp://x"}).status_code == 400
+    assert [api.get("/subscriptions").status_code, api.get(one).status_code] == [200, 200]
+    assert api.post(f"{one}/resume").status_code == 409
+    assert [api.delete(one).status_code, api.get(one).status_code] == [204, 404]
     documented = {(method.upper(), path) for path, item in api.document["paths"].items() for method in item}
     assert documented == {(method, template(api.document, path)) for method, path, _ in api.operations_seen}
 

@@ -91,11 +91,13 @@ def test_every_operation_without_region_is_400_saying_why(split_api: Api) -> Non
         for method in item
         if path not in REGIONLESS
     ]
-    assert len(operations) == 15
+    assert len(operations) == 20
     for method, path in operations:
         # No region, and an empty one (which counts as none).
         if method == "get":
             answers = [split_api.get(concrete(path)), split_api.get(concrete(path), region="")]
+        elif method == "delete":
+            answers = [split_api.delete(concrete(path)), split_api.delete(concrete(path), region="")]
         else:
             answers = [split_api.post(concrete(path)), split_api.post(concrete(path) + "?region=")]
         for response in answers:

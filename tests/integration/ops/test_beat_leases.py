@@ -21,6 +21,7 @@ from app.core.task_names import (
     DRAIN_INBOX,
     POLL_EVENTS,
     PURGE_EXPIRED,
+    PUSH_SUBSCRIPTIONS,
     PUSH_SYNC,
     REFRESH_LISTS,
     SWEEP_INBOX,
@@ -39,6 +40,7 @@ SAFE_TWICE = {
     POLL_EVENTS: "each domain's cursor is leased in poll_cursors",
     REFRESH_LISTS: "task lease per region (task_leases)",
     PURGE_EXPIRED: "task lease (task_leases)",
+    PUSH_SUBSCRIPTIONS: "each subscription is leased (lease_until, holder) before its task is sent",
 }
 
 

@@ -117,6 +117,9 @@ class Settings:
     worker_metrics_port: int | None = None
     # A JSON webhook nested deeper is refused at the intake; at most json_body.MAX_DEPTH, all of it storable.
     json_max_depth: int = DEFAULT_MAX_DEPTH
+    # Domain health turns red past these (fractions): Mailgun's acceptable-use levels, about 5% and 0.1%.
+    bounce_rate_limit: float = 0.05
+    complaint_rate_limit: float = 0.001
     mime: MimeSettings = field(default_factory=MimeSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
@@ -169,6 +172,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         json_max_depth=_count(
             env, "MAILHOOK_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH, minimum=1, maximum=MAX_DEPTH
         ),
+        bounce_rate_limit=_percent(env, "MAILHOOK_BOUNCE_RATE_LIMIT_PERCENT", 5.0),
+        complaint_rate_limit=_percent(env, "MAILHOOK_COMPLAINT_RATE_LIMIT_PERCENT", 0.1),
         mime=_mime_limits(env),
         sync=_sync_settings(env),
         poll=_poll_settings(env),
@@ -346,6 +351,18 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
     return value
+
+
+def _percent(env: Mapping[str, str], name: str, default: float) -> float:
+    """A percentage in the environment (`5` or `0.1`), as the fraction it stands for."""
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a percentage such as 5 or 0.1, got {raw!r}") from None
+    if not 0 < value <= 100:
+        raise SettingsError(f"{name} must be a percentage above 0 and at most 100, got {raw!r}")
+    return value / 100
 
 
 def _count(

@@ -70,7 +70,8 @@ def queue_removal(engine: Engine, removal: Removal, operator: str) -> Queued:
                 created_at=now,
                 updated_at=now,
             )
-        ).rowcount
+            .returning(actions.c.id)
+        ).first()
         action_id = connection.execute(select(actions.c.id).where(actions.c.idempotency_key == key)).scalar()
     if added:
         log.info(
@@ -83,7 +84,7 @@ def queue_removal(engine: Engine, removal: Removal, operator: str) -> Queued:
             action_id,
             extra={"operator": operator, "sync_action_id": action_id, "audit": "suppression_removal"},
         )
-    return Queued(action_id, bool(added))
+    return Queued(action_id, added is not None)
 
 
 def _key(removal: Removal, suppression_id: int, changed: datetime) -> str:

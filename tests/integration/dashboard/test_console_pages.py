@@ -25,7 +25,11 @@ def test_every_console_page_needs_a_token(app: Flask) -> None:
                  "/dashboard/live"):  # fmt: skip
         answer = client.get(path, headers={"Authorization": "Bearer wrong"})
         assert answer.status_code == 302 and answer.headers["Location"].endswith("/dashboard/login"), path
-    for path in ("/dashboard/suppressions/remove", "/dashboard/dead-letters/replay", "/dashboard/sync/1/retry"):
+    for path in (
+        "/dashboard/suppressions/remove",
+        "/dashboard/dead-letters/replay",
+        "/dashboard/sync/1/retry",
+    ):
         assert client.post(path).status_code == 403, path  # no CSRF token, no session: nothing happens
 
 
@@ -93,13 +97,15 @@ def test_the_message_page_is_a_timeline_with_status_client_place_and_payload(
               payload={"event": "opened", "note": "<img src=x onerror=alert(1)>"})  # fmt: skip
     add_event(engine, message_id=message, type="delivered", event="delivered",
               delivery_status={"code": 250, "message": "2.0.0 OK queued"})  # fmt: skip
-    add_event(engine, message_id=message, type="queued", event="accepted", occurred_at=BASE_TIME - timedelta(1))
+    add_event(
+        engine, message_id=message, type="queued", event="accepted", occurred_at=BASE_TIME - timedelta(1)
+    )
     page = app.test_client().get(f"/dashboard/messages/<{message}>", headers=BEARER).get_data(as_text=True)
     order = [page.index(f">{name}") for name in ("accepted", "delivered", "opened")]
     assert order == sorted(order)
     assert "250 2.0.0 OK queued" in page
     assert "Thunderbird, Linux" in page and "Lyon, FR" in page
-    assert "<details class=\"payload\"><summary>Raw payload</summary>" in page
+    assert '<details class="payload"><summary>Raw payload</summary>' in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img" not in page
     assert app.test_client().get("/dashboard/messages/none@x", headers=BEARER).status_code == 404
 

@@ -23,8 +23,13 @@ ADDRESS = "gone@example.org"
 def removal_form(client: FlaskClient, address: str, domain: str) -> dict[str, str]:
     page = client.get(f"/dashboard/recipients/{address}").get_data(as_text=True)
     assert f"Remove on {domain}" in page
-    return {"csrf_token": csrf_field(page), "address": address, "region": "us", "domain": domain,
-            "kind": "bounce"}  # fmt: skip
+    return {
+        "csrf_token": csrf_field(page),
+        "address": address,
+        "region": "us",
+        "domain": domain,
+        "kind": "bounce",
+    }
 
 
 def test_removing_a_suppression_queues_a_delete_that_the_push_sends(
@@ -43,8 +48,12 @@ def test_removing_a_suppression_queues_a_delete_that_the_push_sends(
     assert answer.status_code == 302 and "queued=added" in answer.headers["Location"]
     assert "queued=already" in again.headers["Location"]
     [queued] = world.actions(kind="bounce_delete")
-    assert (queued.status, queued.region, queued.domain, queued.address) == ("pending", "us",
-                                                                           "news.example.com", ADDRESS)  # fmt: skip
+    assert (queued.status, queued.region, queued.domain, queued.address) == (
+        "pending",
+        "us",
+        "news.example.com",
+        ADDRESS,
+    )
     [record] = [r for r in caplog.records if getattr(r, "audit", None) == "suppression_removal"]
     assert record.operator == operator_name(API_TOKEN)  # type: ignore[attr-defined]
     assert API_TOKEN not in record.getMessage() and API_TOKEN not in str(record.__dict__)

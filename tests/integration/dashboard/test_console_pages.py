@@ -20,9 +20,16 @@ STORED_MESSAGE = HOSTILE_MESSAGE[1:-1]  # stored without its angle brackets
 
 def test_every_console_page_needs_a_token(app: Flask) -> None:
     client = app.test_client()
-    for path in ("/dashboard/search?q=a@b", "/dashboard/recipients/a@b", "/dashboard/messages/m@x",
-                 "/dashboard/events/e1", "/dashboard/domains", "/dashboard/dead-letters", "/dashboard/sync",
-                 "/dashboard/live"):  # fmt: skip
+    for path in (
+        "/dashboard/search?q=a@b",
+        "/dashboard/recipients/a@b",
+        "/dashboard/messages/m@x",
+        "/dashboard/events/e1",
+        "/dashboard/domains",
+        "/dashboard/dead-letters",
+        "/dashboard/sync",
+        "/dashboard/live",
+    ):
         answer = client.get(path, headers={"Authorization": "Bearer wrong"})
         assert answer.status_code == 302 and answer.headers["Location"].endswith("/dashboard/login"), path
     for path in (
@@ -74,8 +81,10 @@ def test_a_hostile_address_is_escaped_and_its_links_lead_back_to_it(app: Flask, 
 
 def test_the_recipient_page_lists_events_newest_first_in_pages(app: Flask, engine: Engine) -> None:
     # 120 events, several sharing a time, so that paging must break ties by id and lose none.
-    ids = [add_event(engine, recipient="many@example.org", occurred_at=BASE_TIME + timedelta(seconds=n // 3))
-           for n in range(120)]  # fmt: skip
+    ids = [
+        add_event(engine, recipient="many@example.org", occurred_at=BASE_TIME + timedelta(seconds=n // 3))
+        for n in range(120)
+    ]
     add_event(engine, recipient="other@example.org")
     client = app.test_client()
     seen: list[str] = []
@@ -91,12 +100,24 @@ def test_the_message_page_is_a_timeline_with_status_client_place_and_payload(
     app: Flask, engine: Engine
 ) -> None:
     message = "timeline@example.com"
-    add_event(engine, message_id=message, type="opened", event="opened", occurred_at=BASE_TIME + timedelta(1),
-              client_info={"client-name": "Thunderbird", "client-os": "Linux"},
-              geolocation={"city": "Lyon", "country": "FR"}, delivery_status=None,
-              payload={"event": "opened", "note": "<img src=x onerror=alert(1)>"})  # fmt: skip
-    add_event(engine, message_id=message, type="delivered", event="delivered",
-              delivery_status={"code": 250, "message": "2.0.0 OK queued"})  # fmt: skip
+    add_event(
+        engine,
+        message_id=message,
+        type="opened",
+        event="opened",
+        occurred_at=BASE_TIME + timedelta(1),
+        client_info={"client-name": "Thunderbird", "client-os": "Linux"},
+        geolocation={"city": "Lyon", "country": "FR"},
+        delivery_status=None,
+        payload={"event": "opened", "note": "<img src=x onerror=alert(1)>"},
+    )
+    add_event(
+        engine,
+        message_id=message,
+        type="delivered",
+        event="delivered",
+        delivery_status={"code": 250, "message": "2.0.0 OK queued"},
+    )
     add_event(
         engine, message_id=message, type="queued", event="accepted", occurred_at=BASE_TIME - timedelta(1)
     )

@@ -53,8 +53,13 @@ def test_the_recipient_page_merges_both_databases_in_time_order(
     shown = []
     for n in range(60):  # the same ids in both databases, alternating in time, a tie at every other step
         engine, region = (us, "us") if n % 2 else (eu, "eu")
-        row_id = add_event(engine, recipient=ADDRESS, region=region, domain=f"example.{'com' if region == 'us' else 'eu'}",
-                           occurred_at=BASE_TIME + timedelta(seconds=n // 2))  # fmt: skip
+        row_id = add_event(
+            engine,
+            recipient=ADDRESS,
+            region=region,
+            domain=f"example.{'com' if region == 'us' else 'eu'}",
+            occurred_at=BASE_TIME + timedelta(seconds=n // 2),
+        )
         shown.append((BASE_TIME + timedelta(seconds=n // 2), "primary" if region == "us" else "eu", row_id))
     client = split_app.test_client()
     seen, path = [], f"/dashboard/recipients/{ADDRESS}"
@@ -90,8 +95,13 @@ def test_a_removal_in_the_eu_goes_to_the_eu_database(split_app: Flask, dbs: tupl
     client = signed_in(split_app)
     page = client.get(f"/dashboard/recipients/{ADDRESS}").get_data(as_text=True)
     assert "Remove on news.example.eu" in page
-    form = {"csrf_token": csrf_field(page), "address": ADDRESS, "region": "eu", "domain": "news.example.eu",
-            "kind": "bounce"}  # fmt: skip
+    form = {
+        "csrf_token": csrf_field(page),
+        "address": ADDRESS,
+        "region": "eu",
+        "domain": "news.example.eu",
+        "kind": "bounce",
+    }
     assert client.post("/dashboard/suppressions/remove", data=form).status_code == 302
     with eu.connect() as connection:
         kinds = connection.execute(select(SyncAction.kind).where(SyncAction.region == "eu")).scalars().all()

@@ -19,8 +19,14 @@ from tests.integration.conftest import BEARER, add_event, event_row
 def seed(engine: Engine) -> None:
     now, rows = datetime.now(UTC), []
     recent, older, too_old = now - timedelta(hours=1), now - timedelta(days=3), now - timedelta(days=8)
-    for when, kind, n in ((recent, "delivered", 90), (recent, "bounced", 10), (recent, "complained", 1),
-                          (older, "delivered", 100), (older, "deferred", 50), (too_old, "bounced", 500)):  # fmt: skip
+    for when, kind, n in (
+        (recent, "delivered", 90),
+        (recent, "bounced", 10),
+        (recent, "complained", 1),
+        (older, "delivered", 100),
+        (older, "deferred", 50),
+        (too_old, "bounced", 500),
+    ):
         rows += [event_row(domain="example.com", region="us", type=kind, occurred_at=when) for _ in range(n)]
     with engine.begin() as connection:
         connection.execute(insert(Event), rows)
@@ -79,8 +85,9 @@ def test_the_limits_are_percentages_in_the_environment() -> None:
 
     from app.core.settings import SettingsError
 
-    settings = load_settings({"MAILHOOK_BOUNCE_RATE_LIMIT_PERCENT": "2.5",
-                              "MAILHOOK_COMPLAINT_RATE_LIMIT_PERCENT": "0.08"})  # fmt: skip
+    settings = load_settings(
+        {"MAILHOOK_BOUNCE_RATE_LIMIT_PERCENT": "2.5", "MAILHOOK_COMPLAINT_RATE_LIMIT_PERCENT": "0.08"}
+    )
     assert (settings.bounce_rate_limit, settings.complaint_rate_limit) == (0.025, 0.0008)
     assert load_settings({}).bounce_rate_limit == 0.05 and load_settings({}).complaint_rate_limit == 0.001
     for bad in ("0", "101", "five", "-1"):

@@ -54,7 +54,8 @@ def queue_removal(engine: Engine, removal: Removal, operator: str) -> Queued:
             return Queued(None, False)
         key = _key(removal, held.id, held.updated_at)
         added = connection.execute(
-            insert_ignoring_conflicts(actions, engine).values(
+            insert_ignoring_conflicts(actions, engine)
+            .values(
                 idempotency_key=key,
                 region=removal.region,
                 kind=SyncActionKind(f"{removal.kind}_delete"),

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, feed, intake, pipeline, query
+from bench import console, e2e, feed, intake, pipeline, query
 
 RESULTS_DIR = Path("var") / "bench"
 TARGETS = {
@@ -26,6 +26,9 @@ TARGETS = {
     "query p99 (< 50 ms)": lambda r: all(v["p99_ms"] < 50 for v in r["query"]["endpoints"].values()),
     "worker RSS flat (< 10% growth)": lambda r: r["memory"]["rss_growth"] < 0.10,
     "feed wake-up p99 (< 1 s)": lambda r: r["feed"]["wake_p99_ms"] < 1000,
+    "console pages p99 (< 100 ms)": lambda r: all(
+        v["p99_ms"] < console.TARGET_P99_MS for v in r["console"]["pages"].values()
+    ),
 }
 SMOKE = {
     "intake": {"seconds": 5, "rounds": 1},
@@ -34,6 +37,7 @@ SMOKE = {
     "query": {"rows": 20_000, "requests": 20},
     "memory": {"rows": 3000},
     "feed": {"rows": 5000, "wakeups": 10},
+    "console": {"rows": 20_000, "requests": 20},
 }
 FULL = {
     "intake": {"seconds": 15},
@@ -42,6 +46,7 @@ FULL = {
     "query": {"rows": 5_000_000, "requests": 200},
     "memory": {"rows": 1_000_000},
     "feed": {"rows": 1_000_000, "wakeups": 100},
+    "console": {"rows": 5_000_000, "requests": 200},
 }
 
 
@@ -53,6 +58,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "query": query.run,
         "memory": pipeline.memory,
         "feed": feed.run,
+        "console": console.run,
     }
     results: dict[str, Any] = {}
     for name, runner in runners.items():
@@ -65,7 +71,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
-    m, f = results["memory"], results["feed"]
+    m, f, c = results["memory"], results["feed"], results["console"]
     tenths = m["rss_mib_by_tenth"]
     rows = [
         (
@@ -107,6 +113,10 @@ def table(results: dict[str, Any]) -> str:
             f"{f['ratio']:.2f}",
         ),
         ("feed long-poll wake-up p50 / p99 ms", f"{f['wake_p50_ms']} / {f['wake_p99_ms']}", ""),
+        *(
+            (f"console {name} p50 / p99 ms", f"{v['p50_ms']} / {v['p99_ms']} ({c['rows']} rows)", "")
+            for name, v in c["pages"].items()
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]
@@ -126,7 +136,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few seconds each: proves the benchmarks work")
     args = parser.parse_args()
     results = run_all(SMOKE if args.smoke else FULL)
-    for name in ("query",):
+    for name in ("query", "console"):
         results[name].pop("plans", None)
     print(table(results))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

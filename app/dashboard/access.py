@@ -79,3 +79,7 @@ def signed_in(view: Callable[Params, Response]) -> Callable[Params, Response]:
 def secured(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+# Every answer of the blueprint, a refusal (400, 403, 404) included, gets the same headers.
+bp.after_request(secured)

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bench import e2e, feed, intake, pipeline, query
+from bench import console, e2e, feed, intake, pipeline, query
 
 pytestmark = pytest.mark.e2e
 
@@ -50,3 +50,11 @@ def test_feed_benchmark_runs() -> None:
     assert result["rows"] == 3000
     assert result["feed_items_per_second"] > 0 and result["select_rows_per_second"] > 0
     assert result["wake_p99_ms"] < 30_000  # each long-poll was answered by the event, not by its timeout
+
+
+def test_console_benchmark_runs() -> None:
+    result = console.run(rows=20_000, requests=5)
+    assert {"recipient", "message", "domains", "metrics scrape"} <= set(result["pages"])
+    health_plan = result["plans"]["domain health"]
+    assert "Index Only Scan using ix_events_domain_region_type_occurred_at" in health_plan
+    assert "ix_events_recipient_occurred_at" in result["plans"]["recipient page"]

@@ -170,3 +170,11 @@ def _older(page: str) -> str | None:
 
     found = re.search(r'<a id="older" href="([^"]+)"', page)
     return unescape(found[1]) if found else None
+
+
+def test_a_refusal_gets_the_security_headers_too(app: Flask) -> None:
+    answer = app.test_client().get("/dashboard/messages/none@example.com", headers=BEARER)
+    assert answer.status_code == 404
+    assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    refused = app.test_client().post("/dashboard/sync/1/retry")
+    assert refused.status_code == 403 and refused.headers["X-Content-Type-Options"] == "nosniff"

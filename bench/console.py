@@ -21,6 +21,9 @@ from bench.procs import free_port, gunicorn, service_env, throwaway_database
 from bench.query import DOMAINS, RECIPIENTS, _fill
 
 TARGET_P99_MS = 100.0
+# Measured and printed, not held to the target: the count behind the 30 s reading (the page and the scrape
+# pay it once per process per 30 s), and the overview's 24 h chart, which counts every event of the day.
+SLOW = ("domain health, counted afresh", "overview")
 
 
 def run(rows: int = 5_000_000, requests: int = 200) -> dict[str, Any]:
@@ -38,6 +41,7 @@ def run(rows: int = 5_000_000, requests: int = 200) -> dict[str, Any]:
             pages = _measure(f"http://127.0.0.1:{port}", rows, requests)
         finally:
             web.stop()
+        pages["domain health, counted afresh"] = _uncached(url, domains, max(requests // 10, 3))
         plans = _plans(url)
     return {"rows": rows, "fill_seconds": round(fill_seconds, 1), "pages": pages, "plans": plans}
 
@@ -78,6 +82,28 @@ def _measure(base: str, rows: int, requests: int) -> dict[str, dict[str, float]]
             quantiles = statistics.quantiles(timings, n=100, method="inclusive")
             results[name] = {"p50_ms": round(quantiles[49], 2), "p99_ms": round(quantiles[98], 2)}
     return results
+
+
+def _uncached(url: str, domains: str, times: int) -> dict[str, float]:
+    """What the domains page and a scrape cost when the process's 30 s reading has expired."""
+    from datetime import UTC, datetime
+
+    from app.core.db import make_engine
+    from app.core.domain_health import read_domain_health
+    from app.core.settings import load_settings
+    from app.core.stores import stores
+
+    settings = load_settings({"DATABASE_URL": url, "MAILGUN_DOMAINS": domains})
+    engine = make_engine(settings.database_url)
+    try:
+        timings = []
+        for _ in range(times):
+            started = time.perf_counter()
+            read_domain_health([(stores(settings)[0], engine)], settings, datetime.now(UTC))
+            timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        engine.dispose()
+    return {"p50_ms": round(statistics.median(timings), 2), "p99_ms": round(max(timings), 2)}
 
 
 def _plans(url: str) -> dict[str, str]:

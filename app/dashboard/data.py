@@ -48,6 +48,26 @@ class DashboardData:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusData:
+    """The backlog and the poller without the 24 h counts: what the live view reloads every few seconds."""
+
+    backlog: Backlog
+    domains: dict[str, str]
+    poll: dict[tuple[str, str], PollView]
+
+
+def read_status(databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime) -> StatusData:
+    backlogs: list[Backlog] = []
+    positions: list[PollPosition] = []
+    for _, engine in databases:
+        with engine.connect() as connection:
+            backlogs.append(read_backlog(connection, now))
+            positions += read_poll_positions(connection)
+    poll = poll_views(freshest_positions(positions))
+    return StatusData(merge_backlogs(backlogs), dict(settings.domain_regions), poll)
+
+
+@dataclass(frozen=True, slots=True)
 class PollView:
     position: str
     last_run: str

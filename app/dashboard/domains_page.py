@@ -3,11 +3,9 @@ past the configured bounce and complaint limits (app/core/domain_health.py compu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, make_response, render_template
 
-from app.core.domain_health import WINDOWS, read_domain_health
+from app.core.domain_health import WINDOWS, DomainHealthCache
 from app.dashboard.access import bp, signed_in
 from app.web.services import services
 
@@ -16,12 +14,13 @@ from app.web.services import services
 @signed_in
 def domains() -> Response:
     settings = services().settings
-    found = read_domain_health(services().databases(), settings, datetime.now(UTC))
+    found = services().domain_health.read(services().databases(), settings)
     page = render_template(
         "console_domains.html",
         health=found,
         windows=[name for name, _ in WINDOWS],
         bounce_limit=settings.bounce_rate_limit,
         complaint_limit=settings.complaint_rate_limit,
+        cache_seconds=int(DomainHealthCache.CACHE_SECONDS),
     )
     return make_response(page)

@@ -9,7 +9,7 @@ from flask import Response, make_response, render_template
 from sqlalchemy import select
 
 from app.dashboard.access import bp, signed_in
-from app.dashboard.data import read_dashboard
+from app.dashboard.data import read_status
 from app.dashboard.event_reads import SHOWN, EventView, events
 from app.web.services import services
 
@@ -33,7 +33,7 @@ def live() -> Response:
         with engine.connect() as connection:
             latest += [EventView(store.name, dict(row)) for row in connection.execute(query).mappings()]
     latest.sort(key=lambda view: view.occurred_at, reverse=True)
-    data = read_dashboard(services().databases(), services().settings, now=now)
+    data = read_status(services().databases(), services().settings, now)
     page = render_template(
         "console_live.html",
         events=latest[:LATEST],

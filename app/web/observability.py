@@ -13,7 +13,6 @@ import time
 from flask import Blueprint, Flask, Response, g, request
 
 from app.core.backlog import ExpectedSeries, backlog_gauges
-from app.core.domain_health import domain_health_readings
 from app.core.logs import new_request_id, request_id_var
 from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS, elapsed_since, exposition, series
 from app.web.services import services
@@ -30,7 +29,7 @@ def metrics() -> Response:
     body, content_type = exposition(
         lambda: (
             backlog_gauges(expected, *found.engines())
-            + domain_health_readings(found.databases(), found.settings)
+            + found.domain_health.readings(found.databases(), found.settings)
         ),
         request.headers.get("Accept", ""),
     )

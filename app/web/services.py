@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from app.core.broker import celery_config
 from app.core.db import get_engine, store_engines
+from app.core.domain_health import DomainHealthCache
 from app.core.settings import Settings
 from app.core.stores import Store, delivery_region, split, store_for_region
 from app.core.task_names import DRAIN_INBOX, QUEUE_INBOX
@@ -27,6 +28,11 @@ class Services:
 
     def __post_init__(self) -> None:
         self.waker = DrainWaker(self._publish_drain)
+
+    @cached_property
+    def domain_health(self) -> DomainHealthCache:
+        """Domain health as the console and /metrics show it, read at most every 30 s by this process."""
+        return DomainHealthCache()
 
     @cached_property
     def engine(self) -> Engine:

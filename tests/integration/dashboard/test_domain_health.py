@@ -93,3 +93,21 @@ def test_the_limits_are_percentages_in_the_environment() -> None:
     for bad in ("0", "101", "five", "-1"):
         with pytest.raises(SettingsError, match="MAILHOOK_BOUNCE_RATE_LIMIT_PERCENT"):
             load_settings({"MAILHOOK_BOUNCE_RATE_LIMIT_PERCENT": bad})
+
+
+def test_a_reading_is_kept_for_half_a_minute_then_counted_again(app: Flask, engine: Engine) -> None:
+    seed(engine)
+    client = app.test_client()
+    first = client.get("/metrics").get_data(as_text=True)
+    assert (
+        'mailhook_domain_events{domain="example.com",region="us",type="bounced",window="24h"} 10.0' in first
+    )
+    add_event(engine, domain="example.com", region="us", type="bounced", occurred_at=datetime.now(UTC))
+    page = client.get("/dashboard/domains", headers=BEARER).get_data(as_text=True)
+    assert 'title="10 hard bounces"' in page  # the same reading, not counted again
+    cache = app.extensions["mailhook"].domain_health
+    cache._read_at -= cache.CACHE_SECONDS  # half a minute later
+    again = client.get("/metrics").get_data(as_text=True)
+    assert (
+        'mailhook_domain_events{domain="example.com",region="us",type="bounced",window="24h"} 11.0' in again
+    )

@@ -9,8 +9,6 @@ ix_events_domain_region_type_occurred_at, so the dashboard and a Prometheus scra
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from sqlalchemy import Engine, Select, Table, case, func, select
 from app.core.metrics import GaugeReading
 from app.core.models.events import Event
 from app.core.models.events_vocab import EventType
+from app.core.reading import Reading
 from app.core.settings import Settings
 from app.core.stores import Store
 
@@ -149,24 +148,16 @@ def _windows(counts: dict[tuple[str, str, str], Any], domain: str, region: str) 
 
 
 class DomainHealthCache:
-    """The latest reading, kept for CACHE_SECONDS per web process: counting a week of a busy domain's events
-    takes a few hundred milliseconds at millions of rows, a 24 h rate barely moves in that time, and every
-    scrape of every replica and every page view would otherwise count it again. One reader at a time: the
-    others wait for its answer instead of counting the same rows alongside it."""
+    """The latest reading, kept for CACHE_SECONDS per web process (app/core/reading.py says why), shared by
+    the console's page and the scrape."""
 
     CACHE_SECONDS = 30.0
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._read_at = -float("inf")
-        self._found: list[DomainHealth] = []
+        self.reading: Reading[list[DomainHealth]] = Reading(self.CACHE_SECONDS)
 
     def read(self, databases: Sequence[tuple[Store, Engine]], settings: Settings) -> list[DomainHealth]:
-        with self._lock:
-            if time.monotonic() - self._read_at >= self.CACHE_SECONDS:
-                self._found = read_domain_health(databases, settings, datetime.now(UTC))
-                self._read_at = time.monotonic()
-            return self._found
+        return self.reading.read(lambda: read_domain_health(databases, settings, datetime.now(UTC)))
 
     def readings(self, databases: Sequence[tuple[Store, Engine]], settings: Settings) -> list[GaugeReading]:
         """What a scrape adds: every configured domain's rates, read from each region's database."""

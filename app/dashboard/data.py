@@ -74,29 +74,43 @@ class PollView:
     outcome: str
 
 
-def read_dashboard(
-    databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime
-) -> DashboardData:
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """Events per type per hour over the last 24 h, every database's added up."""
+
+    hourly: list[HourCounts]
+    totals: dict[str, int]
+
+
+def read_day_counts(databases: Sequence[tuple[Store, Engine]], now: datetime) -> DayCounts:
     span = stats_range("hour", None, None, now=now)
     per_hour: dict[datetime, dict[str, int]] = {start: {} for start in span.bucket_starts()}
     totals: dict[str, int] = {}
-    each: list[DatabaseBacklog] = []
-    positions: list[PollPosition] = []
-    for store, engine in databases:
+    for _, engine in databases:
         with engine.connect() as connection:
             counts = read_counts(connection, span, [])
-            each.append(DatabaseBacklog(store.name, store.regions, read_backlog(connection, now)))
-            positions += read_poll_positions(connection)
         for start, kind, count in counts:
             hour = per_hour.setdefault(start, {})
             hour[kind] = hour.get(kind, 0) + count
             totals[kind] = totals.get(kind, 0) + count
     hourly = [HourCounts(start, per_hour[start]) for start in sorted(per_hour)]
+    return DayCounts(hourly, dict(sorted(totals.items())))
+
+
+def read_dashboard(
+    databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime, day: DayCounts | None = None
+) -> DashboardData:
+    """The overview; `day` is the 24 h counts when the caller holds a recent reading of them."""
+    day = day if day is not None else read_day_counts(databases, now)
+    each: list[DatabaseBacklog] = []
+    positions: list[PollPosition] = []
+    for store, engine in databases:
+        with engine.connect() as connection:
+            each.append(DatabaseBacklog(store.name, store.regions, read_backlog(connection, now)))
+            positions += read_poll_positions(connection)
     backlog = merge_backlogs(database.backlog for database in each)
     poll = poll_views(freshest_positions(positions))
-    return DashboardData(
-        now, hourly, dict(sorted(totals.items())), backlog, dict(settings.domain_regions), poll, each
-    )
+    return DashboardData(now, day.hourly, day.totals, backlog, dict(settings.domain_regions), poll, each)
 
 
 def poll_views(positions: Sequence[PollPosition]) -> dict[tuple[str, str], PollView]:

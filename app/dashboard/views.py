@@ -23,7 +23,7 @@ from app.dashboard import (  # noqa: F401 - each registers its pages on bp
 )
 from app.dashboard.access import bp, secured, signed_in
 from app.dashboard.chart import bar_chart, legend
-from app.dashboard.data import read_dashboard
+from app.dashboard.data import read_dashboard, read_day_counts
 from app.dashboard.session import COOKIE, LIFETIME, end_session, start_session
 from app.web.services import services
 
@@ -33,7 +33,10 @@ __all__ = ["bp"]
 @bp.get("")
 @signed_in
 def show() -> Response:
-    data = read_dashboard(services().databases(), services().settings, now=datetime.now(UTC))
+    databases, now = services().databases(), datetime.now(UTC)
+    # The day's counts are kept for 30 s (app/core/reading.py): the backlog beside them is read every time.
+    day = services().day_counts.read(lambda: read_day_counts(databases, now))
+    data = read_dashboard(databases, services().settings, now, day)
     page = render_template("dashboard.html", data=data, chart=bar_chart(data.hourly), legend=legend())
     return make_response(page)
 

@@ -106,7 +106,7 @@ def test_a_reading_is_kept_for_half_a_minute_then_counted_again(app: Flask, engi
     page = client.get("/dashboard/domains", headers=BEARER).get_data(as_text=True)
     assert 'title="10 hard bounces"' in page  # the same reading, not counted again
     cache = app.extensions["mailhook"].domain_health
-    cache._read_at -= cache.CACHE_SECONDS  # half a minute later
+    cache.reading.expire()  # half a minute later
     again = client.get("/metrics").get_data(as_text=True)
     assert (
         'mailhook_domain_events{domain="example.com",region="us",type="bounced",window="24h"} 11.0' in again

@@ -12,10 +12,10 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, g, make_response, redirect, request, url_for
-from werkzeug.routing import PathConverter
+from werkzeug.routing import BaseConverter
 
 from app.api.auth import presented_token, token_is_valid
 from app.dashboard import csrf
@@ -34,15 +34,24 @@ SECURITY_HEADERS = {
 Params = ParamSpec("Params")
 
 
-class WholeValue(PathConverter):
+class WholeValue(BaseConverter):
     """A URL part that is one value, whatever it holds: an address or a Message-ID may contain `/`, `?`, `#`,
-    `%` or quotes. Each is percent-encoded in links (a `/` too, so `..` inside a value is no path step for the
-    browser), and the server decodes the whole rest of the path back into the value."""
+    `%`, quotes, a leading `/` or `//`. Links percent-encode it twice, so that once the server has decoded
+    the path (as WSGI does) the value is still one segment without a `/`, and the converter decodes it
+    back; a browser sees no `/` and no `.` or `..` step inside it. Plain addresses (letters, digits, `.`,
+    `-`, `_`, `+`, `@`) need no encoding at all and read as themselves."""
 
     def to_url(self, value: str) -> str:
-        return quote(value, safe="@")
+        once = quote(value, safe=_PLAIN)
+        if once.strip(".") == "":  # a value of only dots would be a path step
+            once = once.replace(".", "%2E")
+        return quote(once, safe=_PLAIN)
+
+    def to_python(self, value: str) -> str:
+        return unquote(value)
 
 
+_PLAIN = "@+"
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
 # Before any route is recorded: a rule's converter is looked up when the rule is added to the app.
 bp.record_once(lambda state: state.app.url_map.converters.update(whole=WholeValue))

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.e2e
 ARTIFACTS = REPO / "var" / "test-artifacts"
 BOUNCED = "invalid@example.com"  # failed-permanent.webhook-json.anymail.json
 MESSAGE_ID = "20180812213139.1.BC6694A917BB7E6A@example.org"  # opened.webhook-json.anymail.json
+# Everything that means something in a URL or in HTML, through a real gunicorn's path decoding.
+HOSTILE_ADDRESS = "/o'neil/../x?y=1#frag%2f\"<b>@example.org"
+HOSTILE_MESSAGE = "a//../../b?c#d%25\"'<i>x</i>@mail.example.com"
 
 
 def keep_screenshot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -32,6 +35,7 @@ def seed_console(engine: Engine) -> None:
     """What webhooks alone do not make here: a suppression, a failed sync action, a week of one domain."""
     add_sync_rows(engine, BOUNCED, status="failed", domain="example.com", last_error="400: Bad Request")
     now = datetime.now(UTC)
+    add_event(engine, recipient=HOSTILE_ADDRESS, message_id=HOSTILE_MESSAGE, occurred_at=now)
     for n, kind in enumerate(["delivered"] * 30 + ["bounced"] * 3 + ["complained"]):
         add_event(
             engine,
@@ -81,6 +85,19 @@ def test_the_console_answers_what_happened_and_acts_on_it(
     assert wait.until(visibility_of_element_located((By.CSS_SELECTOR, "details.payload pre")))
     assert '"client-info"' in payload.text
     keep_screenshot(browser, "message")
+
+    # A hostile Message-ID typed into the search, and the link from its timeline to a hostile address.
+    box = browser.find_element(By.CSS_SELECTOR, "#search input[name=q]")
+    box.send_keys(f"<{HOSTILE_MESSAGE}>")
+    browser.find_element(By.ID, "search-go").click()
+    wait.until(lambda driver: driver.find_element(By.ID, "message-id").text == HOSTILE_MESSAGE)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#timeline b, #timeline i")  # shown, not obeyed
+    browser.find_element(By.CSS_SELECTOR, "a.recipient-link").click()
+    wait.until(lambda driver: driver.find_element(By.ID, "recipient-address").text == HOSTILE_ADDRESS)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#events tr.event")) == 1
+    browser.back()
+    browser.back()
+    go("a.recipient-link")
 
     # From the timeline to the recipient; then search an address to the bounced one's page.
     browser.find_element(By.CSS_SELECTOR, "a.recipient-link").click()

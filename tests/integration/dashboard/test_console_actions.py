@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from app.dashboard.access import operator_name
 from tests.integration.conftest import API_TOKEN, RecordingWaker, add_inbox_row, inbox_status
-from tests.integration.dashboard.console_support import signed_in
+from tests.integration.dashboard.console_support import links, signed_in
 from tests.integration.sync_support import World, add_sync_rows, event, intake_app
 from tests.support_forms import csrf_field
 
@@ -41,6 +41,11 @@ def test_removing_a_suppression_queues_a_delete_that_the_push_sends(
     assert world.us.bounces("news.example.com")
     client = signed_in(intake_app(world.settings))
     form = removal_form(client, ADDRESS, "news.example.com")
+    page = client.get(f"/dashboard/recipients/{ADDRESS}").get_data(as_text=True)
+    sources = links(page, "source-event")
+    assert len(sources) == 3  # the bounce's own domain (observed) and the two copies all name it
+    source_page = client.get(sources[0]).get_data(as_text=True)
+    assert "5.1.1 mailbox does not exist" in source_page
 
     with caplog.at_level(logging.INFO, logger="app.dashboard.removal"):
         answer = client.post("/dashboard/suppressions/remove", data=form)

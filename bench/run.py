@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, feed, intake, pipeline, push, query
+from bench import console, e2e, feed, intake, pipeline, push, query
 
 RESULTS_DIR = Path("var") / "bench"
 TARGETS = {
@@ -29,6 +29,9 @@ TARGETS = {
     "feed wake-up p99 (< 1 s)": lambda r: r["feed"]["wake_p99_ms"] < 1000,
     "push rate vs the drain's (≥ 1)": lambda r: r["push"]["ratio"] >= 1,
     "push exactly once": lambda r: r["push"]["exactly_once"],
+    "console pages p99 (< 100 ms)": lambda r: all(
+        v["p99_ms"] < console.TARGET_P99_MS for k, v in r["console"]["pages"].items() if k not in console.SLOW
+    ),
 }
 SMOKE = {
     "intake": {"seconds": 5, "rounds": 1},
@@ -38,6 +41,7 @@ SMOKE = {
     "memory": {"rows": 3000},
     "feed": {"rows": 5000, "wakeups": 10},
     "push": {"rows": 3000},
+    "console": {"rows": 20_000, "requests": 20},
 }
 FULL = {
     "intake": {"seconds": 15},
@@ -47,6 +51,7 @@ FULL = {
     "memory": {"rows": 1_000_000},
     "feed": {"rows": 1_000_000, "wakeups": 100},
     "push": {"rows": 100_000},
+    "console": {"rows": 5_000_000, "requests": 200},
 }
 
 
@@ -59,6 +64,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "memory": pipeline.memory,
         "feed": feed.run,
         "push": push.run,
+        "console": console.run,
     }
     results: dict[str, Any] = {}
     for name, runner in runners.items():
@@ -71,7 +77,7 @@ def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
-    m, f, u = results["memory"], results["feed"], results["push"]
+    m, f, u, c = results["memory"], results["feed"], results["push"], results["console"]
     tenths = m["rss_mib_by_tenth"]
     rows = [
         (
@@ -128,6 +134,10 @@ def table(results: dict[str, Any]) -> str:
             f"{u['push_items_per_second']} ({u['drain_events_per_second']}), {u['rows']} rows",
             f"{u['ratio']:.2f}",
         ),
+        *(
+            (f"console {name} p50 / p99 ms", f"{v['p50_ms']} / {v['p99_ms']} ({c['rows']} rows)", "")
+            for name, v in c["pages"].items()
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]
@@ -147,7 +157,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few seconds each: proves the benchmarks work")
     args = parser.parse_args()
     results = run_all(SMOKE if args.smoke else FULL)
-    for name in ("query",):
+    for name in ("query", "console"):
         results[name].pop("plans", None)
     print(table(results))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

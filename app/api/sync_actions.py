@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from flask import Response, jsonify, request
-from sqlalchemy import RowMapping, Table, select, update
+from sqlalchemy import RowMapping, Table, select
 
 from app.api.pagination import decode_cursor, encode_cursor, page_of, parse_limit
 from app.api.params import choice_arg, path_id, read_args
 from app.api.problems import ApiError, not_found
 from app.api.scope import REGION, request_scope
-from app.core.models.sync import Suppression, SyncAction
-from app.core.models.sync_vocab import ADD_KINDS, RETRYABLE, SuppressionState, SyncActionStatus
+from app.core.models.sync import SyncAction
+from app.core.models.sync_vocab import SyncActionStatus
+from app.core.sync_retry import retry_action
 from app.core.timeparse import format_time
 
 actions = cast(Table, SyncAction.__table__)
-suppressions = cast(Table, Suppression.__table__)
 LISTING = "sync-actions"
 COLUMNS = [column for column in actions.c if column.name != "idempotency_key"]
 TIME_FIELDS = ("next_attempt_at", "created_at", "updated_at")
@@ -49,27 +49,9 @@ def retry_sync_action(action_id: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(action_id, "sync action")
     now = datetime.now(UTC)
-    this_action = [actions.c.id == row_id, *scope.only(actions.c.region)]
     with scope.engine.begin() as connection:
-        # The status check is in the UPDATE itself, so two concurrent retries flip the row once.
-        flip = (
-            update(actions)
-            .where(*this_action, actions.c.status.in_(RETRYABLE))
-            .values(status=SyncActionStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now)
-        )
-        flipped = connection.execute(flip).rowcount
-        row = connection.execute(select(*COLUMNS).where(*this_action)).mappings().first()
-        if row is not None and flipped and row["kind"] in ADD_KINDS:
-            connection.execute(
-                update(suppressions)
-                .where(
-                    suppressions.c.region == row["region"],
-                    suppressions.c.domain == row["domain"],
-                    suppressions.c.address == row["address"],
-                    suppressions.c.kind == row["kind"],
-                )
-                .values(state=SuppressionState.PENDING, updated_at=now)
-            )
+        retried = retry_action(connection, row_id, now, only=scope.only(actions.c.region))
+    row, flipped = retried.row, retried.flipped
     if row is None:
         raise not_found("sync action")
     if not flipped:

@@ -40,6 +40,18 @@ def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def percent(env: Mapping[str, str], name: str, default: float) -> float:
+    """A percentage in the environment (`5` or `0.1`), as the fraction it stands for."""
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a percentage such as 5 or 0.1, got {raw!r}") from None
+    if not 0 < value <= 100:
+        raise SettingsError(f"{name} must be a percentage above 0 and at most 100, got {raw!r}")
+    return value / 100
+
+
 def count(
     env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
 ) -> int:

@@ -20,6 +20,7 @@ from app.core.setting_values import SettingsError
 from app.core.setting_values import count as _count
 from app.core.setting_values import csv_values as _csv
 from app.core.setting_values import flag as _flag
+from app.core.setting_values import percent as _percent
 from app.core.setting_values import port as _port
 from app.core.setting_values import seconds as _seconds
 
@@ -136,6 +137,9 @@ class Settings:
     worker_metrics_port: int | None = None
     # A JSON webhook nested deeper is refused at the intake; at most json_body.MAX_DEPTH, all of it storable.
     json_max_depth: int = DEFAULT_MAX_DEPTH
+    # Domain health turns red past these (fractions): Mailgun's acceptable-use levels, about 5% and 0.1%.
+    bounce_rate_limit: float = 0.05
+    complaint_rate_limit: float = 0.001
     mime: MimeSettings = field(default_factory=MimeSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     poll: PollSettings = field(default_factory=PollSettings)
@@ -190,6 +194,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         json_max_depth=_count(
             env, "MAILHOOK_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH, minimum=1, maximum=MAX_DEPTH
         ),
+        bounce_rate_limit=_percent(env, "MAILHOOK_BOUNCE_RATE_LIMIT_PERCENT", 5.0),
+        complaint_rate_limit=_percent(env, "MAILHOOK_COMPLAINT_RATE_LIMIT_PERCENT", 0.1),
         mime=_mime_limits(env),
         sync=_sync_settings(env),
         poll=_poll_settings(env),

@@ -48,35 +48,69 @@ class DashboardData:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusData:
+    """The backlog and the poller without the 24 h counts: what the live view reloads every few seconds."""
+
+    backlog: Backlog
+    domains: dict[str, str]
+    poll: dict[tuple[str, str], PollView]
+
+
+def read_status(databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime) -> StatusData:
+    backlogs: list[Backlog] = []
+    positions: list[PollPosition] = []
+    for _, engine in databases:
+        with engine.connect() as connection:
+            backlogs.append(read_backlog(connection, now))
+            positions += read_poll_positions(connection)
+    poll = poll_views(freshest_positions(positions))
+    return StatusData(merge_backlogs(backlogs), dict(settings.domain_regions), poll)
+
+
+@dataclass(frozen=True, slots=True)
 class PollView:
     position: str
     last_run: str
     outcome: str
 
 
-def read_dashboard(
-    databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime
-) -> DashboardData:
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """Events per type per hour over the last 24 h, every database's added up."""
+
+    hourly: list[HourCounts]
+    totals: dict[str, int]
+
+
+def read_day_counts(databases: Sequence[tuple[Store, Engine]], now: datetime) -> DayCounts:
     span = stats_range("hour", None, None, now=now)
     per_hour: dict[datetime, dict[str, int]] = {start: {} for start in span.bucket_starts()}
     totals: dict[str, int] = {}
-    each: list[DatabaseBacklog] = []
-    positions: list[PollPosition] = []
-    for store, engine in databases:
+    for _, engine in databases:
         with engine.connect() as connection:
             counts = read_counts(connection, span, [])
-            each.append(DatabaseBacklog(store.name, store.regions, read_backlog(connection, now)))
-            positions += read_poll_positions(connection)
         for start, kind, count in counts:
             hour = per_hour.setdefault(start, {})
             hour[kind] = hour.get(kind, 0) + count
             totals[kind] = totals.get(kind, 0) + count
     hourly = [HourCounts(start, per_hour[start]) for start in sorted(per_hour)]
+    return DayCounts(hourly, dict(sorted(totals.items())))
+
+
+def read_dashboard(
+    databases: Sequence[tuple[Store, Engine]], settings: Settings, now: datetime, day: DayCounts | None = None
+) -> DashboardData:
+    """The overview; `day` is the 24 h counts when the caller holds a recent reading of them."""
+    day = day if day is not None else read_day_counts(databases, now)
+    each: list[DatabaseBacklog] = []
+    positions: list[PollPosition] = []
+    for store, engine in databases:
+        with engine.connect() as connection:
+            each.append(DatabaseBacklog(store.name, store.regions, read_backlog(connection, now)))
+            positions += read_poll_positions(connection)
     backlog = merge_backlogs(database.backlog for database in each)
     poll = poll_views(freshest_positions(positions))
-    return DashboardData(
-        now, hourly, dict(sorted(totals.items())), backlog, dict(settings.domain_regions), poll, each
-    )
+    return DashboardData(now, day.hourly, day.totals, backlog, dict(settings.domain_regions), poll, each)
 
 
 def poll_views(positions: Sequence[PollPosition]) -> dict[tuple[str, str], PollView]:

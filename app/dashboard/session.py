@@ -43,21 +43,27 @@ def start_session(engine: Engine, token: str, *, now: datetime | None = None) ->
 
 
 def session_is_open(engine: Engine, secret: str | None, tokens: Iterable[str]) -> bool:
+    return session_token(engine, secret, tokens) is not None
+
+
+def session_token(engine: Engine, secret: str | None, tokens: Iterable[str]) -> str | None:
+    """The configured token this browser's session was opened with, or None when it opens nothing."""
     if not secret:
-        return False
+        return None
     with engine.begin() as connection:
         row = connection.execute(
             select(sessions.c.token_binding, sessions.c.expires_at).where(_is_session(secret))
         ).first()
         if row is None:
-            return False
-        matched = False
-        for token in tokens:
-            matched |= hmac.compare_digest(row.token_binding, _binding(secret, token))
-        if matched and row.expires_at > datetime.now(UTC):
-            return True
+            return None
+        matched: str | None = None
+        for token in tokens:  # every token, every time: the position of the match takes no longer
+            if hmac.compare_digest(row.token_binding, _binding(secret, token)):
+                matched = token
+        if matched is not None and row.expires_at > datetime.now(UTC):
+            return matched
         connection.execute(delete(sessions).where(_is_session(secret)))
-        return False
+        return None
 
 
 def end_session(engine: Engine, secret: str | None) -> None:

@@ -1,65 +1,61 @@
-"""/dashboard: the operator's page. Server-rendered HTML with an inline SVG chart: no script, no CDN.
-
-The same API tokens open it: `Authorization: Bearer` for tools, or a login form that starts a server-side
-session (app/dashboard/session.py): the cookie holds a random secret, HttpOnly and SameSite=Strict. The same
-session opens the API reference page (/api/v1/docs), linked from the dashboard's header.
+"""/dashboard: the operator's overview, sign-in and sign-out. Server-rendered HTML with an inline SVG chart:
+no script, no CDN. The console's other pages are one module each, registered on the same blueprint
+(app/dashboard/access.py) by being imported here: search, recipients, messages, domains, dead letters, sync
+actions and the live view. The same session opens the API reference page (/api/v1/docs), linked from the
+header.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import Response, make_response, redirect, render_template, request, url_for
 
-from app.api.auth import presented_token, token_is_valid
-from app.dashboard import csrf
-from app.dashboard.chart import bar_chart, legend
-from app.dashboard.data import read_dashboard
-from app.dashboard.session import (
-    COOKIE,
-    COOKIE_PATHS,
-    LIFETIME,
-    end_session,
-    session_is_open,
-    start_session,
+from app.api.auth import token_is_valid
+from app.dashboard import (  # noqa: F401 - each registers its pages on bp
+    csrf,
+    dead_letters_page,
+    domains_page,
+    live_page,
+    message_page,
+    recipient_page,
+    search,
+    sync_page,
 )
+from app.dashboard.access import bp, secured, signed_in
+from app.dashboard.chart import bar_chart, legend
+from app.dashboard.data import read_dashboard, read_day_counts
+from app.dashboard.session import COOKIE, COOKIE_PATHS, LIFETIME, end_session, start_session
 from app.web.services import services
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
-SECURITY_HEADERS = {
-    # Nothing external may load; inline styles are ours and static.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-csrf.init_csrf(bp)
+__all__ = ["bp"]
 
 
 @bp.get("")
+@signed_in
 def show() -> Response:
-    if not _signed_in():
-        return _secured(make_response(redirect(url_for("dashboard.login_form"))))
-    data = read_dashboard(services().databases(), services().settings, now=datetime.now(UTC))
+    databases, now = services().databases(), datetime.now(UTC)
+    # The day's counts are kept for 30 s (app/core/reading.py): the backlog beside them is read every time.
+    day = services().day_counts.read(lambda: read_day_counts(databases, now))
+    data = read_dashboard(databases, services().settings, now, day)
     page = render_template("dashboard.html", data=data, chart=bar_chart(data.hourly), legend=legend())
-    return _secured(make_response(page))
+    return make_response(page)
 
 
 @bp.get("/login")
 def login_form() -> Response:
-    return _secured(make_response(render_template("dashboard_login.html", failed=False)))
+    return secured(make_response(render_template("dashboard_login.html", failed=False)))
 
 
 @bp.post("/login")
 def login() -> Response:
     token = request.form.get("token", "")
     if not token_is_valid(token, services().settings.api_tokens):
-        return _secured(make_response(render_template("dashboard_login.html", failed=True), 401))
+        return secured(make_response(render_template("dashboard_login.html", failed=True), 401))
     csrf.renew()
     response = make_response(redirect(url_for("dashboard.show")))
     secret = start_session(services().engine, token)
-    for path in COOKIE_PATHS:
+    for path in COOKIE_PATHS:  # the dashboard, and the API reference page it links to
         response.set_cookie(
             COOKIE,
             secret,
@@ -69,7 +65,7 @@ def login() -> Response:
             max_age=int(LIFETIME.total_seconds()),
             path=path,
         )
-    return _secured(response)
+    return secured(response)
 
 
 @bp.post("/logout")
@@ -79,17 +75,4 @@ def logout() -> Response:
     response = make_response(redirect(url_for("dashboard.login_form")))
     for path in COOKIE_PATHS:
         response.delete_cookie(COOKIE, path=path)
-    return _secured(response)
-
-
-def _signed_in() -> bool:
-    tokens = services().settings.api_tokens
-    header_token = presented_token(request.headers.get("Authorization"))
-    if token_is_valid(header_token, tokens):
-        return True
-    return session_is_open(services().engine, request.cookies.get(COOKIE), tokens)
-
-
-def _secured(response: Response) -> Response:
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return secured(response)

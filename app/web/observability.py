@@ -31,6 +31,7 @@ def metrics() -> Response:
 
     def gauges() -> list[GaugeReading]:
         readings = backlog_gauges(expected, *(engine for _, engine in databases))
+        readings += found.domain_health.readings(databases, found.settings)
         return readings + lag_gauges((store.name, engine) for store, engine in databases)
 
     body, content_type = exposition(gauges, request.headers.get("Accept", ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from celery import Celery
 from flask import current_app
@@ -11,6 +12,8 @@ from sqlalchemy import Engine
 
 from app.core.broker import celery_config
 from app.core.db import get_engine, store_engines
+from app.core.domain_health import DomainHealthCache
+from app.core.reading import Reading
 from app.core.settings import Settings
 from app.core.stores import Store, delivery_region, split, store_for_region
 from app.core.task_names import DRAIN_TASKS, QUEUE_INBOX
@@ -27,6 +30,16 @@ class Services:
 
     def __post_init__(self) -> None:
         self.waker = DrainWaker(self._publish_drain, DRAIN_TASKS)
+
+    @cached_property
+    def domain_health(self) -> DomainHealthCache:
+        """Domain health as the console and /metrics show it, read at most every 30 s by this process."""
+        return DomainHealthCache()
+
+    @cached_property
+    def day_counts(self) -> Reading[Any]:
+        """The dashboard overview's 24 h event counts, read at most every 30 s by this process."""
+        return Reading(30.0)
 
     @cached_property
     def engine(self) -> Engine:

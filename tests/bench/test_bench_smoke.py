@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bench import e2e, feed, intake, pipeline, push, query
+from bench import console, e2e, feed, intake, pipeline, push, query
 
 pytestmark = pytest.mark.e2e
 
@@ -59,3 +59,11 @@ def test_push_benchmark_runs() -> None:
     assert result["pushed"] == 1500 and result["exactly_once"]
     assert result["batches"] == 15  # full batches of 100, none sent twice
     assert result["push_items_per_second"] > 0 and result["drain_events_per_second"] > 0
+
+
+def test_console_benchmark_runs() -> None:
+    result = console.run(rows=20_000, requests=5)
+    assert {"recipient", "message", "domains", "metrics scrape"} <= set(result["pages"])
+    health_plan = result["plans"]["domain health"]
+    assert "Index Only Scan using ix_events_domain_region_type_occurred_at" in health_plan
+    assert "ix_events_recipient_occurred_at" in result["plans"]["recipient page"]

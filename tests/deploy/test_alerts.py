@@ -23,6 +23,8 @@ from app.core import metrics, migrate
 from app.core.backlog import ExpectedSeries, backlog_gauges
 from app.core.db import make_engine
 from app.core.subscriptions import lag_gauges
+from app.core.domain_health import health_gauges
+from app.core.settings import Settings
 from tests.conftest import REPO
 
 ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
@@ -50,6 +52,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     try:
         names.update(name for name, _, _, _ in backlog_gauges(ExpectedSeries(), engine))
         names.update(name for name, _, _, _ in lag_gauges([("primary", engine)]))
+        names.update(name for name, _, _, _ in health_gauges([], Settings()))
     finally:
         engine.dispose()
     return names
@@ -106,6 +109,8 @@ def test_the_alerts_cover_what_an_operator_must_hear_about() -> None:
         "mailhook_poller_lag_seconds",
         "mailhook_database_up",
         "mailhook_subscription_lag_seconds",
+        "mailhook_domain_bounce_rate",
+        "mailhook_domain_complaint_rate",
     ):
         assert metric in watched
 
@@ -136,6 +141,8 @@ def test_the_dashboard_has_its_panels_and_queries_exported_metrics(exported: set
         "Sync actions by state and region",
         "Mailgun API calls by region and status",
         "Poller lag per domain",
+        "Bounce rate per domain (24 h) and its limit",
+        "Complaint rate per domain (24 h) and its limit",
     ):
         assert queries.get(title), f"no panel {title!r}"
     for title, expressions in queries.items():
@@ -167,3 +174,56 @@ def test_promtool_accepts_the_rules_and_refuses_a_broken_copy(tmp_path: Path) ->
     broken.write_text(ALERTS.read_text().replace("> 300", "> > 300", 1))
     refused = subprocess.run([PROMTOOL, "check", "rules", str(broken)], capture_output=True, text=True)
     assert refused.returncode != 0
+
+
+DOMAIN_RATE_TEST = """
+rule_files: [{alerts}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'mailhook_domain_bounce_rate_limit'
+        values: '0.05x40'
+      # Past the limit with enough mail: alerts.
+      - series: 'mailhook_domain_bounce_rate{{region="us",domain="bad.example",window="24h"}}'
+        values: '0.08x40'
+      - series: 'mailhook_domain_events{{region="us",domain="bad.example",window="24h",type="delivered"}}'
+        values: '920x40'
+      - series: 'mailhook_domain_events{{region="us",domain="bad.example",window="24h",type="bounced"}}'
+        values: '80x40'
+      # Under the limit: quiet.
+      - series: 'mailhook_domain_bounce_rate{{region="us",domain="fine.example",window="24h"}}'
+        values: '0.04x40'
+      - series: 'mailhook_domain_events{{region="us",domain="fine.example",window="24h",type="delivered"}}'
+        values: '960x40'
+      # Past the limit on too little mail for the rate to mean anything: quiet.
+      - series: 'mailhook_domain_bounce_rate{{region="eu",domain="small.example",window="24h"}}'
+        values: '0.5x40'
+      - series: 'mailhook_domain_events{{region="eu",domain="small.example",window="24h",type="delivered"}}'
+        values: '5x40'
+      # The 7 d window is shown, not alerted on.
+      - series: 'mailhook_domain_bounce_rate{{region="us",domain="fine.example",window="7d"}}'
+        values: '0.9x40'
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: MailhookDomainBounceRate
+        exp_alerts: []
+      - eval_time: 35m
+        alertname: MailhookDomainBounceRate
+        exp_alerts:
+          - exp_labels: {{severity: warning, region: us, domain: bad.example}}
+            exp_annotations:
+              summary: "Hard bounces past the limit on bad.example (us)"
+              description: "8% of the last 24 hours' mail bounced hard;
+                Mailgun may throttle or suspend the domain."
+              runbook: "README.md#runbook-mailhookdomainbouncerate"
+"""
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed (Debian: apt-get install prometheus)")
+def test_the_domain_bounce_alert_fires_past_the_limit_on_enough_mail_only(tmp_path: Path) -> None:
+    assert PROMTOOL is not None
+    test_file = tmp_path / "domain_rates_test.yml"
+    test_file.write_text(DOMAIN_RATE_TEST.format(alerts=ALERTS))
+    checked = subprocess.run([PROMTOOL, "test", "rules", str(test_file)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

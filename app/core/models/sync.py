@@ -60,6 +60,8 @@ class SyncAction(Base):
             sqlite_where=_PENDING,
         ),
         Index("ix_sync_actions_status_id", "status", "id"),
+        # The console's recipient page lists the actions that concern one address.
+        Index("ix_sync_actions_address_id", "address", "id"),
     )
 
 

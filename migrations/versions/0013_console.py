@@ -6,7 +6,7 @@ count is one index range, read without the table on Postgres. The recipient page
 one address by (address, id).
 
 Revision ID: 0013_console
-Revises: 0011_event_time_milliseconds
+Revises: 0012_push_subscriptions
 Create Date: 2026-12-02
 """
 

@@ -22,9 +22,9 @@ from prometheus_client.metrics import MetricWrapperBase
 from app.core import metrics, migrate
 from app.core.backlog import ExpectedSeries, backlog_gauges
 from app.core.db import make_engine
-from app.core.subscriptions import lag_gauges
 from app.core.domain_health import health_gauges
 from app.core.settings import Settings
+from app.core.subscriptions import lag_gauges
 from tests.conftest import REPO
 
 ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"

@@ -7,6 +7,13 @@ watermark (every transaction below it has finished, every one still to commit is
 where writers take turns, the greatest id stored. It serves only positions below the bound, so no later
 commit can land behind a page already served. A page that is not full has read everything up to the bound,
 so its next_cursor moves up to the bound: a filtered reader does not read the same rows again and again.
+
+The feed reads the database itself (`scope.engine`), never its read replica. The bound and the rows must
+come from one server: a primary's watermark with a replica's rows would move the cursor past rows not yet
+replayed, and they would never be served. And a hot standby's snapshot is not the primary's: its
+`pg_current_snapshot()` lists no transaction in progress (only its xmin is filled in), and that xmin is
+rebuilt from the WAL replayed so far (it has been reported to move backwards after the primary restarts
+from a crash): "watermarks never go down" would rest on replay details, not on the primary's guarantee.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ def read_feed() -> Response:
     deadline = time.monotonic() + parse_wait(args.get("wait"))
     after = decode_position(store, args[AFTER]) if AFTER in args else None
     # The /events filters, read the same way; read_args has let through only the feed's own (type, domain).
+    # Always the database itself, never its replica (see the module's docstring).
     conditions = [*event_conditions(args, scope.engine.dialect.name), *scope.only(events.c.region)]
     page = _read(scope.engine, conditions, after, limit)
     while not page.rows and time.monotonic() < deadline:

@@ -1,0 +1,133 @@
+"""The API against a real streaming replica: a primary and a hot standby started once for the session
+(tests/streaming_replica.py), mailhook with DATABASE_URL on the one and DATABASE_URL_READ on the other.
+
+Reads really go to the replica: with its replay paused, an event stored on the primary is not listed by
+/events, while the feed (which reads the primary) serves it; once replay resumes, /events lists it. With the
+replica stopped, reads are 503 with Retry-After, while the intake answers 200 and stores the delivery, and a
+dead letter is replayed: writes never needed the replica.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, select
+from werkzeug.test import TestResponse
+
+from app.core import migrate
+from app.core.db import dispose_engines, make_engine
+from app.core.models.inbox import InboxRow
+from app.web.factory import create_app
+from tests.conftest import payload, sign, truncate_all
+from tests.integration.conftest import Api, RecordingWaker, add_event, add_inbox_row, inbox_status
+from tests.streaming_replica import Pair, missing_programs, streaming_pair
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="session")
+def pair() -> Iterator[Pair]:
+    reason = missing_programs()
+    if reason is not None:
+        pytest.skip(reason)
+    with streaming_pair() as started:
+        migrate.upgrade(started.primary.url())
+        started.wait_for_replay()
+        yield started
+        dispose_engines()  # before the servers stop: the apps' pooled connections go first
+
+
+@pytest.fixture
+def primary(pair: Pair) -> Iterator[Engine]:
+    engine = make_engine(pair.primary.url())
+    yield engine
+    truncate_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def app(pair: Pair, primary: Engine, settings_for: Any) -> Iterator[Flask]:
+    app = create_app(settings_for(pair.primary.url(), database_url_read=pair.replica.url()))
+    app.extensions["mailhook"].waker = RecordingWaker()
+    yield app
+    app.extensions["mailhook"].close()
+
+
+def recipients(response: TestResponse) -> list[str]:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [item["recipient"] for item in response.get_json()["items"]]
+
+
+def test_reads_are_served_by_the_replica_once_it_has_replayed(
+    app: Flask, pair: Pair, primary: Engine
+) -> None:
+    api = Api(app.test_client())
+    add_event(primary, recipient="first@example.org")
+    pair.wait_for_replay()
+    assert recipients(api.get("/events")) == ["first@example.org"]
+
+    pair.on_replica("SELECT pg_wal_replay_pause()")
+    try:
+        second = add_event(primary, recipient="second@example.org")
+        # Not yet replayed: the replica, hence /events and /events/{id}, does not have it...
+        assert recipients(api.get("/events")) == ["first@example.org"]
+        assert api.get(f"/events/{second}").status_code == 404
+        assert api.get("/recipients/second@example.org").status_code == 404
+        # ...while the feed, which reads the primary, serves it.
+        fed = recipients(api.get("/feed", wait="10"))
+        assert fed == ["first@example.org", "second@example.org"]
+    finally:
+        pair.on_replica("SELECT pg_wal_replay_resume()")
+    pair.wait_for_replay()
+    assert recipients(api.get("/events")) == ["second@example.org", "first@example.org"]
+    assert api.get(f"/events/{second}").get_json()["recipient"] == "second@example.org"
+
+
+def test_with_the_replica_down_reads_are_503_while_intake_and_writes_go_on(
+    app: Flask, pair: Pair, primary: Engine
+) -> None:
+    api = Api(app.test_client())
+    add_event(primary)
+    letter = add_inbox_row(primary)
+    pair.wait_for_replay()
+    assert len(recipients(api.get("/events"))) == 1  # the read engine has a pooled connection now
+
+    pair.replica.stop()
+    try:
+        for path in ("/events", "/events", "/stats", "/dead-letters"):  # a pooled connection, then new ones
+            response = api.get(path)
+            assert response.status_code == 503, path
+            assert response.get_json()["error"]["code"] == "store_unavailable"
+            assert int(response.headers["Retry-After"]) > 0
+
+        client = app.test_client()
+        delivered = client.post("/webhooks/mailgun", data=signed_webhook(), content_type="application/json")
+        assert delivered.status_code == 200
+        with primary.connect() as connection:
+            stored = connection.execute(select(InboxRow.id).where(InboxRow.status == "pending")).all()
+        assert len(stored) == 1
+
+        assert api.post(f"/dead-letters/{letter}/replay").get_json()["status"] == "pending"
+        assert inbox_status(primary, letter) == ("pending", None)
+        assert api.get("/feed").status_code == 200
+
+        ready = client.get("/readyz?require=database")
+        assert ready.status_code == 200
+        reported = client.get("/readyz")
+        assert reported.status_code == 200
+        assert reported.get_json()["read_replicas"] == {"primary": False}
+    finally:
+        pair.replica.start()
+    pair.wait_for_replay()
+    assert len(recipients(api.get("/events"))) == 1  # back without a restart of mailhook
+    assert client.get("/readyz").get_json()["read_replicas"] == {"primary": True}
+
+
+def signed_webhook() -> bytes:
+    document: dict[str, Any] = payload("delivered.webhook-json.anymail-real-sanitized.json")
+    document["signature"] = sign()
+    return json.dumps(document).encode()

@@ -50,12 +50,13 @@ class Cluster:
     data: Path
     port: int
     socket_dir: Path
+    options: str = ""
 
     def url(self, database: str = DATABASE) -> str:
         return f"postgresql://{SERVER_USER}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.socket_dir} {SERVER_OPTIONS}"
+        options = f"-p {self.port} -k {self.socket_dir} {SERVER_OPTIONS} {self.options}"
         _as_server_user(
             "pg_ctl", "-D", str(self.data), "-o", options, "-l", f"{self.data}.log", "-w", "start"
         )
@@ -99,7 +100,8 @@ def streaming_pair() -> Iterator[Pair]:
     if os.geteuid() == 0:
         shutil.chown(base, SERVER_USER, SERVER_USER)
     primary = Cluster(base / "primary", free_port(), base)
-    replica = Cluster(base / "replica", free_port(), base)
+    # A replayed change that conflicts with a query cancels it soon (30 s by default), so tests see it.
+    replica = Cluster(base / "replica", free_port(), base, "-c max_standby_streaming_delay=200ms")
     try:
         # -A trust writes trust lines for local and 127.0.0.1 connections, replication ones included.
         _as_server_user("initdb", "-D", str(primary.data), "-U", SERVER_USER, "-A", "trust", "--no-sync")

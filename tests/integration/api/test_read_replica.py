@@ -15,11 +15,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.test import TestResponse
 
+from app.api.routes import store_failed
 from app.core import migrate
 from app.core.db import dispose_engines, make_engine
+from app.core.models.events import Event
 from app.core.models.inbox import InboxRow
 from app.web.factory import create_app
 from tests.conftest import payload, sign, truncate_all
@@ -125,6 +128,52 @@ def test_with_the_replica_down_reads_are_503_while_intake_and_writes_go_on(
     pair.wait_for_replay()
     assert len(recipients(api.get("/events"))) == 1  # back without a restart of mailhook
     assert client.get("/readyz").get_json()["read_replicas"] == {"primary": True}
+
+
+def test_a_query_cancelled_by_a_recovery_conflict_is_a_503(app: Flask, pair: Pair, primary: Engine) -> None:
+    """A standby cancels what stands in the way of its replay (here a lock that a primary's LOCK TABLE needs):
+    the error that follows is the replica being away, hence 503 with Retry-After, not a 500."""
+    [(_, read_engine)] = app.extensions["mailhook"].read_databases()
+    add_event(primary)
+    pair.wait_for_replay()
+    with read_engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Event)).scalar_one() == 1  # holds a lock
+        with primary.begin() as locking:
+            locking.execute(text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
+        pair.wait_for_replay()  # replay waits max_standby_streaming_delay, then ends the standby's session
+        with pytest.raises(SQLAlchemyError) as conflict:
+            connection.execute(select(func.count()).select_from(Event))
+    assert "conflict with recovery" in str(conflict.value.orig)
+    with app.test_request_context("/api/v1/events"):
+        answer = store_failed(conflict.value)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"]
+
+
+def test_a_standby_snapshot_lists_no_transaction_in_progress(pair: Pair, primary: Engine) -> None:
+    """Why the feed never takes its watermark on a replica (docs/feed.md): the standby's snapshot has the
+    primary's xmin but none of the transactions in progress that the primary's lists."""
+    with primary.connect() as writing:
+        xid = writing.execute(text("SELECT pg_current_xact_id()::text")).scalar_one()
+        writing.execute(text("CREATE TEMP TABLE held (n int)"))  # WAL, so the standby sees the xid
+        with primary.begin() as other:
+            other.execute(text("SELECT pg_current_xact_id()"))
+        pair.wait_for_replay()
+        on_primary = snapshot(primary)
+        replica = make_engine(pair.replica.url())
+        try:
+            on_replica = snapshot(replica)
+        finally:
+            replica.dispose()
+        writing.rollback()
+    assert xid in on_primary.split(":")[2].split(",")  # the primary lists the open transaction
+    assert on_replica.split(":")[0] == xid  # the standby's xmin stops at it...
+    assert on_replica.split(":")[2] == ""  # ...but it lists nothing in progress
+
+
+def snapshot(engine: Engine) -> str:
+    with engine.connect() as connection:
+        return str(connection.execute(text("SELECT pg_current_snapshot()::text")).scalar_one())
 
 
 def signed_webhook() -> bytes:

@@ -28,6 +28,7 @@ from app.web.factory import create_app
 from tests.conftest import payload, sign, truncate_all
 from tests.integration.conftest import Api, RecordingWaker, add_event, add_inbox_row, inbox_status
 from tests.streaming_replica import Pair, missing_programs, streaming_pair
+from workers.ops.checks import check_all, check_replica
 
 pytestmark = pytest.mark.postgres
 
@@ -174,6 +175,17 @@ def test_a_standby_snapshot_lists_no_transaction_in_progress(pair: Pair, primary
 def snapshot(engine: Engine) -> str:
     with engine.connect() as connection:
         return str(connection.execute(text("SELECT pg_current_snapshot()::text")).scalar_one())
+
+
+def test_mailhook_check_reports_the_replica(pair: Pair, settings_for: Any) -> None:
+    settings = settings_for(pair.primary.url(), database_url_read=pair.replica.url())
+    pair.wait_for_replay()
+    found = {finding.subject: finding for finding in check_all(settings) if "database" in finding.subject}
+    assert found["database replica"].ok, found["database replica"].detail
+    assert found["database replica"].detail.startswith("standby, schema at ")
+    not_a_standby = check_replica(pair.primary.url(), "database replica")
+    assert (not_a_standby.ok, "no standby" in not_a_standby.detail) == (False, True)
+    assert not check_replica("postgresql://127.0.0.1:1/replica", "database replica").ok
 
 
 def signed_webhook() -> bytes:

@@ -26,7 +26,7 @@ PROGRAMS = ("initdb", "pg_ctl", "pg_basebackup")
 SERVER_USER = "postgres"
 DATABASE = "mailhook"
 # Small and quick: the clusters hold one test database, and losing them in a crash costs nothing.
-SERVER_OPTIONS = "-c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=40"
+SERVER_OPTIONS = "-c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=60"
 
 
 def missing_programs() -> str | None:

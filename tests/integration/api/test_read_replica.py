@@ -1,5 +1,6 @@
 """The API against a real streaming replica: a primary and a hot standby started once for the session
-(tests/streaming_replica.py), mailhook with DATABASE_URL on the one and DATABASE_URL_READ on the other.
+(tests/streaming_replica.py, the `streaming_replica` fixture of tests/conftest.py), mailhook with
+DATABASE_URL on the one and DATABASE_URL_READ on the other.
 
 Reads really go to the replica: with its replay paused, an event stored on the primary is not listed by
 /events, while the feed (which reads the primary) serves it; once replay resumes, /events lists it. With the
@@ -20,29 +21,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.test import TestResponse
 
 from app.api.routes import store_failed
-from app.core import migrate
-from app.core.db import dispose_engines, make_engine
+from app.core.db import make_engine
 from app.core.models.events import Event
 from app.core.models.inbox import InboxRow
 from app.web.factory import create_app
 from tests.conftest import payload, sign, truncate_all
 from tests.integration.conftest import Api, RecordingWaker, add_event, add_inbox_row, inbox_status
-from tests.streaming_replica import Pair, missing_programs, streaming_pair
+from tests.streaming_replica import Pair
 from workers.ops.checks import check_all, check_replica
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="session")
-def pair() -> Iterator[Pair]:
-    reason = missing_programs()
-    if reason is not None:
-        pytest.skip(reason)
-    with streaming_pair() as started:
-        migrate.upgrade(started.primary.url())
-        started.wait_for_replay()
-        yield started
-        dispose_engines()  # before the servers stop: the apps' pooled connections go first
+@pytest.fixture
+def pair(streaming_replica: Pair) -> Pair:
+    return streaming_replica
 
 
 @pytest.fixture

@@ -88,8 +88,17 @@ class Pair:
         raise TimeoutError("the replica did not replay the primary's WAL in time")
 
     def on_replica(self, sql: str) -> None:
-        with psycopg.connect(self.replica.url(), autocommit=True) as replica:
-            replica.execute(sql)  # type: ignore[arg-type]
+        """Run `sql` on the replica, again if a recovery conflict cancels it (replay may be paused right
+        before a record whose cleanup conflicts with any snapshot the standby can take)."""
+        for attempt in range(20):
+            try:
+                with psycopg.connect(self.replica.url(), autocommit=True) as replica:
+                    replica.execute(sql)  # type: ignore[arg-type]
+                return
+            except psycopg.errors.SerializationFailure:
+                if attempt == 19:
+                    raise
+                time.sleep(0.1)
 
 
 @contextmanager
@@ -100,8 +109,12 @@ def streaming_pair() -> Iterator[Pair]:
     if os.geteuid() == 0:
         shutil.chown(base, SERVER_USER, SERVER_USER)
     primary = Cluster(base / "primary", free_port(), base)
-    # A replayed change that conflicts with a query cancels it soon (30 s by default), so tests see it.
-    replica = Cluster(base / "replica", free_port(), base, "-c max_standby_streaming_delay=200ms")
+    # A replayed change that conflicts with a query cancels it soon (30 s by default), so tests see it; the
+    # feedback (as the README advises) keeps the primary's vacuum from removing rows a replica query reads.
+    replica_options = "-c max_standby_streaming_delay=200ms -c hot_standby_feedback=on"
+    replica = Cluster(
+        base / "replica", free_port(), base, replica_options + " -c wal_receiver_status_interval=1s"
+    )
     try:
         # -A trust writes trust lines for local and 127.0.0.1 connections, replication ones included.
         _as_server_user("initdb", "-D", str(primary.data), "-U", SERVER_USER, "-A", "trust", "--no-sync")

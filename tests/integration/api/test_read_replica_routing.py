@@ -163,3 +163,24 @@ def signed_webhook() -> bytes:
     document: dict[str, Any] = payload("delivered.webhook-json.anymail-real-sanitized.json")
     document["signature"] = sign()
     return json.dumps(document).encode()
+
+
+def test_each_region_database_reads_its_own_replica(
+    pg_url: str, pg_engine: Engine, eu_url: str, settings_for: Any
+) -> None:
+    """DATABASE_URL_EU_READ serves the EU database's reads only: unreachable, it costs region=eu its listings,
+    and nothing of region=us, which reads the primary database (no DATABASE_URL_READ)."""
+    app = create_app(settings_for(pg_url, database_url_eu=eu_url, database_url_eu_read=UNREACHABLE))
+    api = Api(app.test_client())
+    try:
+        add_event(pg_engine, recipient="us@example.org")
+        assert [i["recipient"] for i in api.get("/events", region="us").get_json()["items"]] == [
+            "us@example.org"
+        ]
+        refused = api.get("/events", region="eu")
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (503, "store_unavailable")
+        assert api.get("/feed", region="eu").status_code == 200  # the EU database itself
+        ready = app.test_client().get("/readyz")
+        assert (ready.status_code, ready.get_json()["read_replicas"]) == (200, {"eu": False})
+    finally:
+        truncate_all(pg_engine)

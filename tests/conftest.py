@@ -28,6 +28,7 @@ from app.core.signing import compute_signature
 
 if TYPE_CHECKING:
     from tests.integration.sync_support import World
+    from tests.streaming_replica import Pair
 
 REPO = Path(__file__).resolve().parents[1]
 PAYLOADS = REPO.parent / "shared" / "mailgun" / "payloads"
@@ -112,6 +113,24 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     engine = make_engine(pg_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def streaming_replica() -> Iterator[Pair]:
+    """A throwaway Postgres primary with database `mailhook` at the schema's head, and a hot standby streaming
+    from it (tests/streaming_replica.py); skipped only where the Postgres server programs are absent."""
+    from tests.streaming_replica import missing_programs, streaming_pair
+
+    reason = missing_programs()
+    if reason is not None:
+        pytest.skip(reason)
+    with streaming_pair() as pair:
+        migrate.upgrade(pair.primary.url())
+        pair.wait_for_replay()
+        yield pair
+        from app.core.db import dispose_engines
+
+        dispose_engines()  # before the servers stop: the apps' pooled connections go first
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def list_dead_letters() -> Response:
     if "cursor" in args:
         [after] = decode_cursor(LISTING, args["cursor"], 1)
         query = query.where(inbox.c.id < after)
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(fetched, limit, lambda row: encode_cursor(LISTING, [row["id"]]))
     return jsonify({"items": [dead_letter_item(row) for row in rows], "next_cursor": next_cursor})

@@ -55,7 +55,7 @@ OLDEST_FIRST = "timeline"
 def list_events() -> Response:
     args = read_args(request.args.items(multi=True), LIST_PARAMS)
     scope = request_scope(args)
-    conditions = [*event_conditions(args, scope.engine.dialect.name), *scope.only(events.c.region)]
+    conditions = [*event_conditions(args, scope.read_engine.dialect.name), *scope.only(events.c.region)]
     return jsonify(_page(scope, args, conditions, NEWEST_FIRST))
 
 
@@ -75,7 +75,7 @@ def get_event(event_id: str) -> Response:
     query = select(*ITEM_COLUMNS, events.c.payload).where(
         events.c.id == path_id(event_id, "event"), *scope.only(events.c.region)
     )
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         row = connection.execute(query).mappings().first()
     if row is None:
         raise not_found("event")
@@ -130,7 +130,7 @@ def _page(scope: Scope, args: Args, conditions: list[ColumnElement[bool]], listi
     limit = parse_limit(args.get("limit"))
     after = decode_time_cursor(listing, args["cursor"]) if "cursor" in args else None
     query = keyset_query(conditions, after, limit + 1, newest_first=listing == NEWEST_FIRST)
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(
         fetched, limit, lambda row: encode_time_cursor(listing, row["occurred_at"], row["id"])

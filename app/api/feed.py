@@ -1,6 +1,19 @@
 """GET /feed: every stored event exactly once, in one order a reader can follow with `after` and never miss
 anything, whatever order concurrent writers commit in. The read itself is app/core/feed_read.py, shared
 with the push subscriptions; docs/feed.md explains the positions and why they leave no gaps.
+
+Each read first takes a bound below which nothing can still appear: on Postgres the transaction-id
+watermark (every transaction below it has finished, every one still to commit is at or above it); on SQLite,
+where writers take turns, the greatest id stored. It serves only positions below the bound, so no later
+commit can land behind a page already served. A page that is not full has read everything up to the bound,
+so its next_cursor moves up to the bound: a filtered reader does not read the same rows again and again.
+
+The feed reads the database itself (`scope.engine`), never its read replica. The bound and the rows must
+come from one server: a primary's watermark with a replica's rows would move the cursor past rows not yet
+replayed, and they would never be served. And a hot standby's snapshot is not the primary's: its
+`pg_current_snapshot()` lists no transaction in progress (only its xmin is filled in), and that xmin is
+rebuilt from the WAL replayed so far (it has been reported to move backwards after the primary restarts
+from a crash): "watermarks never go down" would rest on replay details, not on the primary's guarantee.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ def read_feed() -> Response:
     deadline = time.monotonic() + parse_wait(args.get("wait"))
     after = decode_position(store, args[AFTER]) if AFTER in args else None
     # The /events filters, read the same way; read_args has let through only the feed's own (type, domain).
+    # Always the database itself, never its replica (see the module's docstring).
     conditions = [*event_conditions(args, scope.engine.dialect.name), *scope.only(events.c.region)]
     page = _read(scope.engine, conditions, after, limit)
     while not page.rows and time.monotonic() < deadline:

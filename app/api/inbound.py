@@ -65,7 +65,7 @@ def list_inbound() -> Response:
     limit = parse_limit(args.get("limit"))
     after = decode_time_cursor(LISTING, args["cursor"]) if "cursor" in args else None
     conditions = [*_conditions(args), *_in_scope(scope)]
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         fetched = connection.execute(_list_query(conditions, after, limit + 1)).mappings().all()
     rows, next_cursor = page_of(
         fetched, limit, lambda row: encode_time_cursor(LISTING, row["received_at"], row["id"])
@@ -76,7 +76,7 @@ def list_inbound() -> Response:
 def get_inbound(message_id: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(message_id, "inbound message")
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         found = select(*DETAIL_COLUMNS).where(messages.c.id == row_id, *_in_scope(scope))
         row = connection.execute(found).mappings().first()
         if row is None:
@@ -89,7 +89,7 @@ def get_inbound(message_id: str) -> Response:
 def get_inbound_raw(message_id: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     row_id = path_id(message_id, "inbound message")
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         found = select(messages.c.raw_mime).where(messages.c.id == row_id, *_in_scope(scope))
         row = connection.execute(found).first()
     if row is None:
@@ -106,7 +106,7 @@ def get_inbound_attachment(message_id: str, n: str) -> Response:
                    attachments.c.content)  # fmt: skip
     if scope.region is not None:
         query = query.join(messages, messages.c.id == attachments.c.inbound_message_id)
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         found = query.where(
             attachments.c.inbound_message_id == row_id, attachments.c.n == number, *_in_scope(scope)
         )

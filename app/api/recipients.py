@@ -28,7 +28,7 @@ def recipient_summary(address: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     # Addresses are stored lower-cased whole, so an exact match on the lowered input is case-insensitive.
     address = text_param(address, "address").strip().lower()
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         rows = connection.execute(latest_per_type(address, scope)).mappings().all()
         sync = recipient_sync(connection, address, scope)
     if not rows:

@@ -4,6 +4,12 @@ region's rows it sees.
 With one database (DATABASE_URL_EU unset) it is optional and only filters; with the EU region in a database
 of its own it is required, since row ids, cursors and counts belong to one database and an answer drawn from
 the primary one alone would silently leave out every EU row.
+
+The scope also says which server of that database a request talks to. `engine` is the database itself:
+every write, and every read that must see a write (its own, or the latest one: the feed's watermark and
+its rows). `read_engine` is the database's streaming replica when one is set (DATABASE_URL_READ,
+DATABASE_URL_EU_READ), else the database itself: the listings and lookups, which may lag behind by the
+replica's replay delay. A replica that does not answer is a 503 with Retry-After (app/api/routes.py).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from sqlalchemy import ColumnElement, Engine, or_
 
 from app.api.params import Args, choice_arg
 from app.api.problems import bad_parameter
-from app.core.db import region_engine
+from app.core.db import region_engine, region_read_engine
 from app.core.regions import REGIONS
 from app.core.stores import split
 from app.web.services import services
@@ -29,7 +35,8 @@ REQUIRED = "is required because each region's data is kept in its own database: 
 @dataclass(frozen=True, slots=True)
 class Scope:
     region: str | None  # None: every region (only when one database keeps them all)
-    engine: Engine
+    engine: Engine  # the database itself: writes, and reads that must see the latest writes
+    read_engine: Engine  # its streaming replica, or itself without one: reads that may lag
 
     def only(self, column: Any) -> list[ColumnElement[bool]]:
         """Rows of the asked region, by a region column that always says it."""
@@ -47,4 +54,4 @@ def request_scope(args: Args) -> Scope:
     region = choice_arg(args, REGION, REGIONS)
     if region is None and split(settings):
         raise bad_parameter(REGION, REQUIRED)
-    return Scope(region, region_engine(settings, region))
+    return Scope(region, region_engine(settings, region), region_read_engine(settings, region))

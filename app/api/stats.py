@@ -54,7 +54,7 @@ def event_stats() -> Response:
     interval = choice_arg(args, "interval", tuple(STEPS)) or DEFAULT_INTERVAL
     since, until = time_range(args)
     span = stats_range(interval, since, until, now=datetime.now(UTC))
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         counts = read_counts(connection, span, _filters(args, scope))
     return jsonify(stats_document(span, counts))
 

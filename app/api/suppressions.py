@@ -45,7 +45,7 @@ def list_suppressions() -> Response:
     if "cursor" in args:
         [after] = decode_cursor(LISTING, args["cursor"], 1)
         query = query.where(suppressions.c.id < after)
-    with scope.engine.connect() as connection:
+    with scope.read_engine.connect() as connection:
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(fetched, limit, lambda row: encode_cursor(LISTING, [row["id"]]))
     return jsonify({"items": [suppression_item(row) for row in rows], "next_cursor": next_cursor})

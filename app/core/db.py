@@ -2,6 +2,13 @@
 
 Postgres is the production store; SQLite is the embedded default. Both speak `INSERT ... ON CONFLICT DO
 NOTHING`, which is how every duplicate (retries, replays, overlapping polls) is absorbed.
+
+Two engines per database at most: the database's own, for every write and every read that must see them,
+and its streaming replica's (`DATABASE_URL_READ`, `DATABASE_URL_EU_READ`), for the API's and the dashboard's
+reads that may lag behind by the replica's replay delay. Which read is which is decided in one place per
+face: `Scope.engine` / `Scope.read_engine` (app/api/scope.py) and `Services.read_databases()` for the
+dashboard. Replica sessions are read-only, so a write sent there by mistake fails instead of landing in a
+database that could be promoted, or on a primary a replica URL was pointed at.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from app.core.stores import Store, store_for_region, stores
 STATEMENT_TIMEOUT_MS = 15_000
 LOCK_TIMEOUT_MS = 5_000
 
-_engines: dict[str, Engine] = {}
+_engines: dict[tuple[str, bool], Engine] = {}
 _engines_lock = threading.Lock()
 
 
@@ -38,10 +45,13 @@ def sqlalchemy_url(database_url: str) -> str:
     return database_url
 
 
-def make_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def make_engine(
+    database_url: str, *, pool_size: int = 5, max_overflow: int = 10, read_only: bool = False
+) -> Engine:
     url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
+    options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
     return create_engine(
         url,
         pool_size=pool_size,
@@ -53,8 +63,8 @@ def make_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10
         pool_timeout=5,
         connect_args={
             "connect_timeout": 5,
-            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}",
-            "application_name": "mailhook",
+            "options": options + (" -c default_transaction_read_only=on" if read_only else ""),
+            "application_name": "mailhook-read" if read_only else "mailhook",
         },
     )
 
@@ -88,18 +98,36 @@ def region_engine(settings: Settings, region: str | None) -> Engine:
     return engine_for_url(store_for_region(settings, region).url)
 
 
+def region_read_engine(settings: Settings, region: str | None) -> Engine:
+    """The engine for reads of this region's data that may lag behind its writes: the replica of the
+    region's database when one is set, else that database's own engine."""
+    return read_engine_of(store_for_region(settings, region))
+
+
 def store_engines(settings: Settings) -> list[tuple[Store, Engine]]:
     """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
     return [(store, engine_for_url(store.url)) for store in stores(settings)]
 
 
-def engine_for_url(database_url: str) -> Engine:
-    """One engine per database URL per process (gunicorn and Celery fork after import, not before use)."""
+def store_read_engines(settings: Settings) -> list[tuple[Store, Engine]]:
+    """Every database with the engine of its replica where it has one, the primary database first."""
+    return [(store, read_engine_of(store)) for store in stores(settings)]
+
+
+def read_engine_of(store: Store) -> Engine:
+    if store.read_url is None:
+        return engine_for_url(store.url)
+    return engine_for_url(store.read_url, read_only=True)
+
+
+def engine_for_url(database_url: str, *, read_only: bool = False) -> Engine:
+    """One engine per database URL (and role) per process (gunicorn and Celery fork after import, not before
+    use). `read_only`: every transaction is read-only, as on a replica."""
     with _engines_lock:
-        engine = _engines.get(database_url)
+        engine = _engines.get((database_url, read_only))
         if engine is None:
-            engine = make_engine(database_url)
-            _engines[database_url] = engine
+            engine = make_engine(database_url, read_only=read_only)
+            _engines[(database_url, read_only)] = engine
         return engine
 
 

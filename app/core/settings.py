@@ -10,9 +10,15 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.core.database_urls import (
+    DEFAULT_DATABASE_URL,
+    DatabaseUrlError,
+    database_url,
+    database_url_eu,
+    replica_url,
+)
 from app.core.json_body import DEFAULT_MAX_DEPTH, MAX_DEPTH
 from app.core.regions import DEFAULT_API_BASES, REGIONS
 from app.core.secret_files import SecretFileError, with_file_secrets
@@ -24,8 +30,6 @@ from app.core.setting_values import percent as _percent
 from app.core.setting_values import port as _port
 from app.core.setting_values import seconds as _seconds
 
-DEFAULT_SQLITE_PATH = Path("var") / "mailhook.sqlite3"
-DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 DEFAULT_SIGNATURE_MAX_AGE = 43200  # Mailgun retries for ~8 h and may resend the original signature.
 ENVIRONMENTS = ("development", "test", "production")
 # A request body must arrive within this (app/intake/body_deadline.py); Mailgun's 25 MB posts take seconds.
@@ -108,6 +112,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     # When set, the EU region's data is stored in this database only (app/core/stores.py).
     database_url_eu: str | None = None
+    # Streaming replicas of each database, for the API's and the dashboard's reads (app/core/db.py).
+    database_url_read: str | None = None
+    database_url_eu_read: str | None = None
     redis_url: str | None = None
     signing_keys: tuple[str, ...] = ()
     api_key: str | None = None
@@ -164,11 +171,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
     try:
         env = with_file_secrets(os.environ if environ is None else environ)
-    except SecretFileError as exc:
+        primary, eu = database_url(env), database_url_eu(env)
+        read = replica_url(env, "DATABASE_URL_READ", of="DATABASE_URL")
+        eu_read = replica_url(env, "DATABASE_URL_EU_READ", of="DATABASE_URL_EU")
+    except (SecretFileError, DatabaseUrlError) as exc:
         raise SettingsError(str(exc)) from None
     settings = Settings(
-        database_url=_database_url(env),
-        database_url_eu=_database_url_eu(env),
+        database_url=primary,
+        database_url_eu=eu,
+        database_url_read=read,
+        database_url_eu_read=eu_read,
         redis_url=_redis_url(env),
         signing_keys=_csv(env, "MAILGUN_WEBHOOK_SIGNING_KEYS"),
         api_key=env.get("MAILGUN_API_KEY", "").strip() or None,
@@ -212,32 +224,6 @@ def _check_production(settings: Settings) -> None:
         raise SettingsError("MAILGUN_WEBHOOK_SIGNING_KEYS is required when MAILHOOK_ENV=production")
     if not settings.api_tokens:
         raise SettingsError("MAILHOOK_API_TOKENS is required when MAILHOOK_ENV=production")
-
-
-def _database_url(env: Mapping[str, str]) -> str:
-    return _checked_database_url("DATABASE_URL", env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
-
-
-def _database_url_eu(env: Mapping[str, str]) -> str | None:
-    raw = env.get("DATABASE_URL_EU", "").strip()
-    if not raw:
-        return None
-    url = _checked_database_url("DATABASE_URL_EU", raw)
-    if url == _database_url(env):
-        raise SettingsError("DATABASE_URL_EU must name another database than DATABASE_URL")
-    return url
-
-
-def _checked_database_url(name: str, url: str) -> str:
-    if url.startswith("postgres://"):  # Heroku-style alias.
-        url = "postgresql://" + url[len("postgres://") :]
-    if not (
-        url.startswith("postgresql://")
-        or url.startswith("postgresql+psycopg://")
-        or url.startswith("sqlite:///")
-    ):
-        raise SettingsError(f"{name} must start with postgresql:// or sqlite:///")
-    return url
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:

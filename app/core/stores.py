@@ -4,7 +4,10 @@ With `DATABASE_URL_EU` set, everything that belongs to the EU region is written 
 there: deliveries received for it, their events, inbound mail, sync actions, poller cursors and the list
 mirror. `DATABASE_URL` keeps the US region and whatever arrives without saying its region; the drain then
 forwards a delivery that turns out to be European to the EU database (workers/events/forward.py) before
-storing anything derived from it. Pure: no I/O.
+storing anything derived from it.
+
+Each database may have a streaming replica (`DATABASE_URL_READ`, `DATABASE_URL_EU_READ`) that serves the
+reads allowed to lag behind the writes (app/core/db.py says which). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ class Store:
     name: str  # "primary", or the region whose database this is
     url: str
     regions: tuple[str, ...]  # the regions whose data this database keeps
+    read_url: str | None = None  # a streaming replica of this database, for reads that may lag
 
 
 def stores(settings: Settings) -> tuple[Store, ...]:
     if settings.database_url_eu is None:
-        return (Store(PRIMARY, settings.database_url, REGIONS),)
+        return (Store(PRIMARY, settings.database_url, REGIONS, settings.database_url_read),)
     us_only = tuple(r for r in REGIONS if r != "eu")
-    return (Store(PRIMARY, settings.database_url, us_only), Store("eu", settings.database_url_eu, ("eu",)))
+    return (
+        Store(PRIMARY, settings.database_url, us_only, settings.database_url_read),
+        Store("eu", settings.database_url_eu, ("eu",), settings.database_url_eu_read),
+    )
 
 
 def split(settings: Settings) -> bool:

@@ -32,7 +32,7 @@ REPLAY_AT_ONCE = 1000  # as `mailhook replay`'s default limit
 def dead_letters() -> Response:
     wanted = _filter()
     rows = []
-    for store, engine in services().databases():
+    for store, engine in services().read_databases():
         query = (
             select(
                 inbox.c.id,

@@ -14,7 +14,7 @@ from app.web.services import services
 @signed_in
 def domains() -> Response:
     settings = services().settings
-    found = services().domain_health.read(services().databases(), settings)
+    found = services().domain_health.read(services().read_databases(), settings)
     page = render_template(
         "console_domains.html",
         health=found,

@@ -23,7 +23,7 @@ LATEST = 100
 def live() -> Response:
     now = datetime.now(UTC)
     latest: list[EventView] = []
-    for store, engine in services().databases():
+    for store, engine in services().read_databases():
         query = (
             select(*[events.c[name] for name in SHOWN])
             .where(events.c.occurred_at >= now - WINDOW)  # ix_events_occurred_at_id, newest end
@@ -33,7 +33,7 @@ def live() -> Response:
         with engine.connect() as connection:
             latest += [EventView(store.name, dict(row)) for row in connection.execute(query).mappings()]
     latest.sort(key=lambda view: view.occurred_at, reverse=True)
-    data = read_status(services().databases(), services().settings, now)
+    data = read_status(services().read_databases(), services().settings, now)
     page = render_template(
         "console_live.html",
         events=latest[:LATEST],

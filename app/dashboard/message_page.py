@@ -17,7 +17,7 @@ from app.web.services import services
 @signed_in
 def message(message_id: str) -> Response:
     message_id = message_id.strip().removeprefix("<").removesuffix(">").strip()
-    timeline = message_events(services().databases(), message_id)
+    timeline = message_events(services().read_databases(), message_id)
     page = render_template("console_message.html", message_id=message_id, events=timeline)
     return make_response(page, 200 if timeline else 404)
 
@@ -25,6 +25,6 @@ def message(message_id: str) -> Response:
 @bp.get("/events/<whole:event_id>")
 @signed_in
 def event(event_id: str) -> Response:
-    found = events_by_mailgun_id(services().databases(), event_id.strip())
+    found = events_by_mailgun_id(services().read_databases(), event_id.strip())
     page = render_template("console_event.html", event_id=event_id, events=found)
     return make_response(page, 200 if found else 404)

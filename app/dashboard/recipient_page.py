@@ -24,7 +24,7 @@ PAGE = 50
 @signed_in
 def recipient(address: str) -> Response:
     address = address.strip().lower()  # stored lower-cased whole (workers/events/payload_decode.py)
-    databases = services().databases()
+    databases = services().read_databases()
     after = Position.parse(request.args.get("after"))
     shown, next_position = recipient_events(databases, address, after, PAGE)
     page = render_template(

@@ -30,7 +30,7 @@ def search() -> Response:
 def destination(asked: str) -> str | None:
     if not asked:
         return url_for("dashboard.show")
-    databases = services().databases()
+    databases = services().read_databases()
     if asked.startswith("<") and asked.endswith(">") and len(asked) > 2:
         return url_for("dashboard.message", message_id=asked[1:-1].strip())
     if has_message(databases, asked):

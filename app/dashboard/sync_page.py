@@ -25,7 +25,7 @@ SHOWN = 200
 @signed_in
 def sync_actions() -> Response:
     rows = []
-    for store, engine in services().databases():
+    for store, engine in services().read_databases():
         query = (
             select(*COLUMNS).where(actions.c.status.in_(RETRYABLE)).order_by(actions.c.id.desc()).limit(SHOWN)
         )

@@ -7,11 +7,14 @@ header.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask import Response, make_response, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.auth import token_is_valid
+from app.core.db import store_is_away
 from app.dashboard import (  # noqa: F401 - each registers its pages on bp
     csrf,
     dead_letters_page,
@@ -29,12 +32,16 @@ from app.dashboard.session import COOKIE, COOKIE_PATHS, LIFETIME, end_session, s
 from app.web.services import services
 
 __all__ = ["bp"]
+log = logging.getLogger(__name__)
+# As the API's: a database or replica that is away is worth another try in a little while.
+RETRY_AFTER_SECONDS = "10"
 
 
 @bp.get("")
 @signed_in
 def show() -> Response:
-    databases, now = services().databases(), datetime.now(UTC)
+    # The page's figures may lag by a replica's replay delay; the session is read on the primary.
+    databases, now = services().read_databases(), datetime.now(UTC)
     # The day's counts are kept for 30 s (app/core/reading.py): the backlog beside them is read every time.
     day = services().day_counts.read(lambda: read_day_counts(databases, now))
     data = read_dashboard(databases, services().settings, now, day)
@@ -75,4 +82,18 @@ def logout() -> Response:
     response = make_response(redirect(url_for("dashboard.login_form")))
     for path in COOKIE_PATHS:
         response.delete_cookie(COOKIE, path=path)
+    return secured(response)
+
+
+@bp.errorhandler(SQLAlchemyError)
+def store_failed(exc: SQLAlchemyError) -> Response:
+    """A database (or the replica the page reads) that is away: 503 with Retry-After, no detail."""
+    # The exception type only: a driver message can quote the statement and its parameters.
+    log.error("dashboard: database error %s in %s", type(exc).__name__, request.endpoint)
+    if not store_is_away(exc):
+        response = make_response(("the server failed to answer; the error is logged\n", 500))
+    else:
+        response = make_response(("storage is unavailable, retry later\n", 503))
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    response.mimetype = "text/plain"
     return secured(response)

@@ -4,6 +4,13 @@ error shape of Mailgun's API that the rest of the service answers with too.
 
 With the EU region in a database of its own (DATABASE_URL_EU) the `database` check passes only when both
 databases answer, and the body names each one under `databases`.
+
+A streaming replica (DATABASE_URL_READ, DATABASE_URL_EU_READ) is reported, never required by default: the
+intake and the drain write to the databases themselves, so a replica that is down costs the API's reads
+(503) but no delivery. The default /readyz names each replica under `read_replicas` (true when it answers)
+and under `checks.replica`, while `status` and the 503 follow the database and the broker only; a probe for
+a deployment that serves the API alone asks `?require=database,replica`, which then fails with the replica.
+`?require=database` does not touch a replica at all.
 """
 
 from __future__ import annotations
@@ -42,18 +49,31 @@ def _databases() -> Outcome:
     return all(answered.values()), details
 
 
+def _replicas() -> Outcome:
+    answered = {
+        store.name: _answers(f"{store.name} replica", engine) for store, engine in services().replicas()
+    }
+    return all(answered.values()), {"read_replicas": answered}
+
+
 # Each check /readyz can run; `?require=database` runs only that one.
 CHECKS: dict[str, Callable[[], Outcome]] = {
     "database": _databases,
     "broker": _broker,
+    "replica": _replicas,
 }
+# What a bare /readyz requires, and what it reports without requiring it.
+REQUIRED_BY_DEFAULT = ("database", "broker")
+REPORTED_BY_DEFAULT = ("replica",)
 
 
 @bp.get("/readyz")
 def readyz() -> Response:
     """Both checks by default. Intake needs only the database (a lost wake-up is found by the sweep), so a
     load balancer's readiness probe asks `?require=database` and keeps pods serving while Redis is away."""
-    required = [name.strip() for name in request.args.get("require", ",".join(CHECKS)).split(",")]
+    asked = request.args.get("require")
+    required = [name.strip() for name in asked.split(",")] if asked is not None else list(REQUIRED_BY_DEFAULT)
+    reported = [] if asked is not None or not services().replicas() else list(REPORTED_BY_DEFAULT)
     unknown = sorted(set(required) - set(CHECKS))
     if unknown:
         message = f"unknown checks {', '.join(unknown)}; known: {', '.join(CHECKS)}"
@@ -62,13 +82,13 @@ def readyz() -> Response:
         )
         response.status_code = 400
         return response
-    outcomes = {name: CHECKS[name]() for name in dict.fromkeys(required)}
+    outcomes = {name: CHECKS[name]() for name in dict.fromkeys(required + reported)}
     checks = {name: passed for name, (passed, _) in outcomes.items()}
     details = {key: value for _, found in outcomes.values() for key, value in found.items()}
-    ready = all(checks.values())
+    ready = all(checks[name] for name in required)
     if ready:
         return jsonify({"status": "ok", "checks": checks, **details})
-    failed = ", ".join(name for name, passed in checks.items() if not passed)
+    failed = ", ".join(name for name in required if not checks[name])
     message = f"not ready: {failed} unavailable"
     response = jsonify({"status": "unavailable", "message": message, "checks": checks, **details})
     response.status_code = 503

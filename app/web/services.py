@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from app.core.broker import celery_config
-from app.core.db import get_engine, store_engines
+from app.core.db import get_engine, store_engines, store_read_engines
 from app.core.domain_health import DomainHealthCache
 from app.core.reading import Reading
 from app.core.settings import Settings
@@ -48,6 +48,15 @@ class Services:
     def databases(self) -> list[tuple[Store, Engine]]:
         """Every database with its engine, the primary one first (one only unless DATABASE_URL_EU is set)."""
         return store_engines(self.settings)
+
+    def read_databases(self) -> list[tuple[Store, Engine]]:
+        """Every database with the engine for reads that may lag: its streaming replica's, where it has one
+        (DATABASE_URL_READ, DATABASE_URL_EU_READ), else its own."""
+        return store_read_engines(self.settings)
+
+    def replicas(self) -> list[tuple[Store, Engine]]:
+        """The databases that have a streaming replica, each with the replica's engine."""
+        return [(store, engine) for store, engine in self.read_databases() if store.read_url is not None]
 
     def engines(self) -> list[Engine]:
         return [engine for _, engine in self.databases()]

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.broker import broker_reachable
@@ -25,6 +25,12 @@ from workers.mailgun.client import MailgunClient, MailgunError, Pacing
 
 # A check answers within seconds: no retries, a short timeout.
 CHECK_PACING = Pacing(timeout=5.0, retries=0, backoff=0.1, max_wait=0.0)
+# Whether a replica is a standby, and how far its replay is behind (0 when it has replayed all it received;
+# an idle primary writes no commits, so the time of the last one replayed alone would look like lag).
+REPLICA_STATE = (
+    "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,9 @@ class Finding:
 def check_all(settings: Settings) -> Iterator[Finding]:
     databases = {store.name: check_store(store, _subject(settings, store)) for store in stores(settings)}
     yield from databases.values()
+    for store in stores(settings):
+        if store.read_url is not None:
+            yield check_replica(store.read_url, f"{_subject(settings, store)} replica")
     yield check_broker(settings)
     yield from check_mailgun(settings)
     yield from check_polls(settings, {name for name, finding in databases.items() if finding.ok})
@@ -56,6 +65,28 @@ def check_store(store: Store, subject: str) -> Finding:
         return Finding(False, subject, f"schema at {current or 'nothing'}, this code needs {head}: "
                        "run `mailhook db upgrade`")  # fmt: skip
     return Finding(True, subject, f"reachable, schema at {head}")
+
+
+def check_replica(url: str, subject: str) -> Finding:
+    """A database's streaming replica (DATABASE_URL_READ, DATABASE_URL_EU_READ): it answers, it is a standby,
+    it has replayed the schema, and how far behind its replay is (reported, never a problem by itself)."""
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            standby, behind = connection.execute(text(REPLICA_STATE)).one()
+    except SQLAlchemyError as exc:
+        return Finding(False, subject, f"unreachable: {_first_line(exc)}")
+    finally:
+        engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if not standby:
+        return Finding(False, subject, "answers, but is no standby (pg_is_in_recovery() is false)")
+    if current != head:
+        return Finding(False, subject, f"schema at {current or 'nothing'}, this code needs {head}: it "
+                       "replays `mailhook db upgrade` from its primary")  # fmt: skip
+    lag = "nothing replayed yet" if behind is None else f"replay {float(behind):.1f} s behind"
+    return Finding(True, subject, f"standby, schema at {head}, {'replay caught up' if behind == 0 else lag}")
 
 
 def _subject(settings: Settings, store: Store) -> str:

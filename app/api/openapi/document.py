@@ -135,6 +135,7 @@ def _responses() -> dict[str, Any]:
         "text/plain), or with no body and no Bearer token.",
         "NotFound": "No such resource.",
         "Conflict": "The resource is not in a state that allows this.",
-        "ServerError": "The store is unavailable (503) or another server error.",
+        "ServerError": "The store, or the read replica a listing reads, is unavailable (503, with "
+        "Retry-After), or another server error.",
     }
     return {name: {**json_body(ref("Error")), "description": text} for name, text in described.items()}

@@ -21,6 +21,8 @@ def test_every_secret_is_read_from_its_file_without_the_trailing_newline(tmp_pat
     values = {
         "DATABASE_URL": "postgresql://mh:s3cret@db/mh",
         "DATABASE_URL_EU": "postgresql://mh:s3cret@db-eu/mh",
+        "DATABASE_URL_READ": "postgresql://mh:s3cret@db-replica/mh",
+        "DATABASE_URL_EU_READ": "postgresql://mh:s3cret@db-eu-replica/mh",
         "REDIS_URL": "redis://:pw@cache:6379/0",
         "MAILGUN_WEBHOOK_SIGNING_KEYS": "new-key,old-key",
         "MAILGUN_API_KEY": "key-from-file",
@@ -31,6 +33,8 @@ def test_every_secret_is_read_from_its_file_without_the_trailing_newline(tmp_pat
     settings = load_settings(env)
     assert settings.database_url == values["DATABASE_URL"]
     assert settings.database_url_eu == values["DATABASE_URL_EU"]
+    assert settings.database_url_read == values["DATABASE_URL_READ"]
+    assert settings.database_url_eu_read == values["DATABASE_URL_EU_READ"]
     assert settings.redis_url == values["REDIS_URL"]
     assert settings.signing_keys == ("new-key", "old-key")
     assert settings.api_key == "key-from-file"

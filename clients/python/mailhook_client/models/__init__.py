@@ -1,9 +1,11 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .create_subscription_body import CreateSubscriptionBody
 from .dead_letter import DeadLetter
 from .dead_letter_kind import DeadLetterKind
 from .dead_letter_page import DeadLetterPage
 from .dead_letter_status import DeadLetterStatus
+from .delete_subscription_body import DeleteSubscriptionBody
 from .error import Error
 from .error_error import ErrorError
 from .event import Event
@@ -47,16 +49,28 @@ from .inbound_summary_fetch_status_type_1 import InboundSummaryFetchStatusType1
 from .inbound_summary_region_type_1 import InboundSummaryRegionType1
 from .list_membership import ListMembership
 from .list_membership_region import ListMembershipRegion
+from .new_subscription import NewSubscription
+from .new_subscription_lag import NewSubscriptionLag
+from .new_subscription_region_type_1 import NewSubscriptionRegionType1
+from .new_subscription_status import NewSubscriptionStatus
+from .new_subscription_types_type_0_item import NewSubscriptionTypesType0Item
 from .openapi_document_response_200 import OpenapiDocumentResponse200
 from .recipient_summary import RecipientSummary
 from .recipient_summary_counts import RecipientSummaryCounts
 from .recipient_summary_last import RecipientSummaryLast
 from .replay_dead_letter_body import ReplayDeadLetterBody
+from .resume_subscription_body import ResumeSubscriptionBody
 from .retry_sync_action_body import RetrySyncActionBody
 from .stats import Stats
 from .stats_buckets_item import StatsBucketsItem
 from .stats_buckets_item_counts import StatsBucketsItemCounts
 from .stats_interval import StatsInterval
+from .subscription import Subscription
+from .subscription_lag import SubscriptionLag
+from .subscription_list import SubscriptionList
+from .subscription_region_type_1 import SubscriptionRegionType1
+from .subscription_status import SubscriptionStatus
+from .subscription_types_type_0_item import SubscriptionTypesType0Item
 from .suppression import Suppression
 from .suppression_kind import SuppressionKind
 from .suppression_page import SuppressionPage
@@ -70,10 +84,12 @@ from .sync_action_region import SyncActionRegion
 from .sync_action_status import SyncActionStatus
 
 __all__ = (
+    "CreateSubscriptionBody",
     "DeadLetter",
     "DeadLetterKind",
     "DeadLetterPage",
     "DeadLetterStatus",
+    "DeleteSubscriptionBody",
     "Error",
     "ErrorError",
     "Event",
@@ -117,16 +133,28 @@ __all__ = (
     "InboundSummaryRegionType1",
     "ListMembership",
     "ListMembershipRegion",
+    "NewSubscription",
+    "NewSubscriptionLag",
+    "NewSubscriptionRegionType1",
+    "NewSubscriptionStatus",
+    "NewSubscriptionTypesType0Item",
     "OpenapiDocumentResponse200",
     "RecipientSummary",
     "RecipientSummaryCounts",
     "RecipientSummaryLast",
     "ReplayDeadLetterBody",
+    "ResumeSubscriptionBody",
     "RetrySyncActionBody",
     "Stats",
     "StatsBucketsItem",
     "StatsBucketsItemCounts",
     "StatsInterval",
+    "Subscription",
+    "SubscriptionLag",
+    "SubscriptionList",
+    "SubscriptionRegionType1",
+    "SubscriptionStatus",
+    "SubscriptionTypesType0Item",
     "Suppression",
     "SuppressionKind",
     "SuppressionPage",

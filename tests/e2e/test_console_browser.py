@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import REPO
 from tests.e2e.conftest import API_TOKEN, Service
-from tests.e2e.test_dashboard_browser import browser, seed  # noqa: F401 - the fixture, and the seeding
+from tests.e2e.test_dashboard_browser import seed
 from tests.integration.conftest import add_event
 from tests.integration.sync_support import add_sync_rows
 
@@ -49,7 +49,7 @@ def seed_console(engine: Engine) -> None:
 
 def test_the_console_answers_what_happened_and_acts_on_it(
     service: Service,
-    browser,  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture imported above
+    browser,  # type: ignore[no-untyped-def]
     pg_engine: Engine,
 ) -> None:
     from selenium.webdriver.common.by import By

@@ -24,7 +24,7 @@ import httpx
 import orjson
 from sqlalchemy import Engine
 
-from app.core.feed_read import CursorExpired, feed_items, read_page
+from app.core.feed_read import CursorExpired, Page, feed_items, read_page
 from app.core.metrics import PUSH_BATCHES, PUSHED_ITEMS, series
 from app.core.settings import PushSettings
 from app.core.subscriptions import event_filter
@@ -67,19 +67,8 @@ def push_subscription(
         if time.monotonic() > deadline:
             run.more = True
             return run
-        try:
-            page = read_page(
-                engine,
-                event_filter(claimed.types, claimed.region),
-                claimed.cursor,
-                BATCH_SIZE,
-                claimed.batch_end,
-            )
-        except CursorExpired:
-            log.warning(
-                "push %s/%s paused: its cursor is before events retention deleted", store_name, claimed.id
-            )
-            store.paused(engine, claimed.id, holder, EXPIRED, _now())
+        page = _next_page(engine, store_name, claimed, holder)
+        if page is None:  # paused: retention passed its cursor
             return run
         if not page.rows:
             store.caught_up(engine, claimed.id, holder, max(page.next, claimed.cursor), _now())
@@ -101,6 +90,18 @@ def push_subscription(
         run.items += len(page.rows)
         claimed = store.delivered(engine, claimed, holder, page.next, _now())
     return run
+
+
+def _next_page(engine: Engine, store_name: str, claimed: store.Claimed, holder: str) -> Page | None:
+    """The subscription's next batch (the one it was sent before, on a retry); None once it is paused."""
+    conditions = event_filter(claimed.types, claimed.region)
+    try:
+        return read_page(engine, conditions, claimed.cursor, BATCH_SIZE, claimed.batch_end)
+    except CursorExpired:
+        why = "its cursor is before events retention deleted"
+        log.warning("push %s/%s paused: %s", store_name, claimed.id, why)
+        store.paused(engine, claimed.id, holder, EXPIRED, _now())
+        return None
 
 
 def _failed(

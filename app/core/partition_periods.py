@@ -35,7 +35,11 @@ def next_start(start: datetime, period: str) -> datetime:
     """The start of the period after the one starting at `start`."""
     if period == DAILY:
         return start + timedelta(days=1)
-    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
 
 
 def periods_between(first: datetime, last: datetime, period: str) -> list[Range]:

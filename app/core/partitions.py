@@ -38,7 +38,9 @@ class Partition(NamedTuple):
 def is_partitioned(connection: Connection) -> bool:
     if connection.dialect.name != "postgresql":
         return False
-    kind = connection.scalar(text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:table)"), {"table": PARENT})
+    kind = connection.scalar(
+        text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:table)"), {"table": PARENT}
+    )
     return kind == "p"
 
 
@@ -80,7 +82,9 @@ def _attach_new(connection: Connection, name: str, piece: Range) -> None:
     # Every name here is made by partition_name (digits only) or fixed; the times are bound parameters.
     bounds = {"lower": piece.lower, "upper": piece.upper}
     connection.execute(text(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS)"))
-    has_default = connection.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": DEFAULT_PARTITION})
+    has_default = connection.scalar(
+        text("SELECT to_regclass(:name) IS NOT NULL"), {"name": DEFAULT_PARTITION}
+    )
     if has_default:
         # Column order is the parent's in both tables: the default was created PARTITION OF it.
         moved = connection.execute(

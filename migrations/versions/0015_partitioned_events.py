@@ -36,7 +36,13 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from app.core.db import make_engine
-from app.core.partition_periods import DEFAULT_PARTITION, next_start, partition_name, period_start, periods_between
+from app.core.partition_periods import (
+    DEFAULT_PARTITION,
+    next_start,
+    partition_name,
+    period_start,
+    periods_between,
+)
 from app.core.settings import event_partitions
 
 revision: str = "0015_partitioned_events"
@@ -104,7 +110,9 @@ def downgrade() -> None:
     bind.execute(text("ALTER TABLE events_heap RENAME TO events"))
     bind.execute(text("ALTER TABLE events ADD CONSTRAINT pk_events PRIMARY KEY (id)"))
     unique = KEYS["uq_events_mailgun_event_id_occurred_at_event"]
-    bind.execute(text(f"ALTER TABLE events ADD CONSTRAINT uq_events_mailgun_event_id_occurred_at_event {unique}"))
+    bind.execute(
+        text(f"ALTER TABLE events ADD CONSTRAINT uq_events_mailgun_event_id_occurred_at_event {unique}")
+    )
     for name, columns in INDEXES.items():
         bind.execute(text(f"CREATE INDEX {name} ON events {columns}"))
 
@@ -114,7 +122,9 @@ def _partitioned(connection: Connection) -> bool:
 
 
 def _rows_at_least(connection: Connection, cap: int) -> int:
-    return int(connection.scalar(text("SELECT count(*) FROM (SELECT 1 FROM events LIMIT :cap) AS n"), {"cap": cap}))
+    return int(
+        connection.scalar(text("SELECT count(*) FROM (SELECT 1 FROM events LIMIT :cap) AS n"), {"cap": cap})
+    )
 
 
 def _remove_leftovers(connection: Connection) -> None:
@@ -126,7 +136,9 @@ def _remove_leftovers(connection: Connection) -> None:
 
 def _create_next(connection: Connection, period: str) -> None:
     """events_next: the columns, defaults and NOT NULLs of `events`, partitioned, keyed and indexed."""
-    connection.execute(text(f"CREATE TABLE {NEXT} (LIKE events INCLUDING DEFAULTS) PARTITION BY RANGE (occurred_at)"))
+    connection.execute(
+        text(f"CREATE TABLE {NEXT} (LIKE events INCLUDING DEFAULTS) PARTITION BY RANGE (occurred_at)")
+    )
     for name, definition in KEYS.items():
         connection.execute(text(f"ALTER TABLE {NEXT} ADD CONSTRAINT {name}_next {definition}"))
     for name, columns in INDEXES.items():
@@ -204,10 +216,12 @@ def _mirror(connection: Connection) -> None:
             END IF;
             RETURN NULL;
         END $$
-        """)
+        """)  # noqa: S608
     )
     connection.execute(
-        text(f"CREATE TRIGGER {MIRROR} AFTER INSERT OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION {MIRROR}()")
+        text(
+            f"CREATE TRIGGER {MIRROR} AFTER INSERT OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION {MIRROR}()"
+        )
     )
 
 

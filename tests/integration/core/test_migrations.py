@@ -12,8 +12,8 @@ from sqlalchemy import inspect, text
 
 from app.core import migrate
 from app.core.db import make_engine
-from app.core.partition_periods import is_partition_name
 from app.core.models.tables import Base
+from app.core.partition_periods import is_partition_name
 from tests.conftest import PG_ADMIN_URL, create_database, drop_database
 
 

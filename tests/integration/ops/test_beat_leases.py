@@ -18,6 +18,7 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from app.core.task_names import (
+    CREATE_PARTITIONS,
     DRAIN_INBOX,
     POLL_EVENTS,
     PURGE_EXPIRED,
@@ -39,6 +40,7 @@ SAFE_TWICE = {
     POLL_EVENTS: "each domain's cursor is leased in poll_cursors",
     REFRESH_LISTS: "task lease per region (task_leases)",
     PURGE_EXPIRED: "task lease (task_leases)",
+    CREATE_PARTITIONS: "task lease per database (task_leases)",
 }
 
 

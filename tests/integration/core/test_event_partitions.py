@@ -12,7 +12,9 @@ from itertools import pairwise
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
+from app.core import migrate
 from app.core.db import make_engine
 from app.core.models.feed import HORIZON_ROW
 from app.core.partition_periods import DAILY, MONTHLY, Range, ahead, period_start
@@ -165,3 +167,42 @@ def test_check_warns_when_the_next_period_has_no_partition(engine: Engine) -> No
     store = Store("primary", engine.url.render_as_string(hide_password=False), ("us", "eu"))
     [missing] = list(check_partitions(store, "database", MONTHLY))  # next month has no partition yet
     assert missing.warning and "no partition yet for events from" in missing.detail
+
+
+@pytest.fixture
+def at_0011() -> Iterator[str]:
+    with throwaway_database(f"mailhook_parts_{uuid.uuid4().hex[:8]}", migrated=False) as url:
+        migrate.upgrade(url, "0011_event_time_milliseconds")
+        yield url
+
+
+def test_a_small_table_is_partitioned_in_place_and_back_with_its_ids_positions_and_key(at_0011: str) -> None:
+    engine = make_engine(at_0011)
+    try:
+        kept = [add_event(engine, occurred_at=day(-d)) for d in (0, 3, 300)]
+        with engine.connect() as connection:
+            before = connection.execute(
+                text("SELECT id, feed_xact, occurred_at FROM events ORDER BY id")
+            ).all()
+        migrate.upgrade(at_0011)
+
+        after = add_event(engine, occurred_at=day(0))
+        with engine.connect() as connection:
+            moved = text("SELECT id, feed_xact, occurred_at FROM events WHERE id <> :id ORDER BY id")
+            assert connection.execute(moved, {"id": after}).all() == before
+            assert names(engine)[0] == f"events_p{day(-300):%Y%m%d}"  # every period since the oldest event
+        assert after > max(kept)
+        assert partition_of(engine, kept[2]) == f"events_p{day(-300):%Y%m%d}"
+
+        migrate.downgrade(at_0011, "0011_event_time_milliseconds")
+        with engine.connect() as connection:
+            assert (
+                connection.scalar(text("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass")) == "r"
+            )
+            assert connection.scalar(text("SELECT count(*) FROM events")) == 4
+            row = connection.execute(text("SELECT mailgun_event_id, occurred_at FROM events LIMIT 1")).one()
+        with pytest.raises(IntegrityError):  # the key (mailgun_event_id, occurred_at, event) is back too
+            add_event(engine, mailgun_event_id=row[0], occurred_at=row[1])
+        assert add_event(engine, occurred_at=day(0)) > after  # the sequence went along both ways
+    finally:
+        engine.dispose()

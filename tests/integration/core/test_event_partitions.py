@@ -6,7 +6,7 @@ Each test has a database of its own: these tests create and drop partitions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -19,9 +19,11 @@ from app.core.db import make_engine
 from app.core.models.feed import HORIZON_ROW
 from app.core.partition_periods import DAILY, MONTHLY, Range, ahead, period_start
 from app.core.partitions import create_partitions, default_rows, ensure_ahead, partitions
+from app.core.settings import Settings
 from app.core.stores import Store
+from app.web.factory import create_app
 from tests.conftest import throwaway_database
-from tests.integration.conftest import add_event, add_inbox_row, event_row
+from tests.integration.conftest import Api, add_event, add_inbox_row, event_row
 from workers.events.store import store_events
 from workers.ops.checks import check_partitions
 from workers.ops.retention import purge
@@ -206,3 +208,24 @@ def test_a_small_table_is_partitioned_in_place_and_back_with_its_ids_positions_a
         assert add_event(engine, occurred_at=day(0)) > after  # the sequence went along both ways
     finally:
         engine.dispose()
+
+
+def test_the_feed_refuses_a_cursor_before_a_dropped_partition_and_reads_on_past_it(
+    engine: Engine, settings_for: Callable[..., Settings]
+) -> None:
+    api = Api(create_app(settings_for(engine.url.render_as_string(hide_password=False))).test_client())
+    make_days(engine, -40)
+    old_1 = add_event(engine, occurred_at=day(-40))
+    new_1 = add_event(engine, occurred_at=day(0))
+    old_2 = add_event(engine, occurred_at=day(-40) + timedelta(hours=1))  # stored late: a later position
+    new_2 = add_event(engine, occurred_at=day(0))
+    page = api.get("/feed", wait="10", limit="4").get_json()["items"]
+    assert [item["id"] for item in page] == [old_1, new_1, old_2, new_2]
+    at_old_1, at_old_2 = page[0]["feed_position"], page[2]["feed_position"]
+
+    [events, *_] = purge(engine, day(-30))
+
+    assert events.partitions == 1
+    refused = api.get("/feed", wait="0", after=at_old_1)
+    assert refused.status_code == 410 and refused.get_json()["error"]["code"] == "cursor_expired"
+    assert [item["id"] for item in api.get("/feed", wait="0", after=at_old_2).get_json()["items"]] == [new_2]

@@ -187,15 +187,8 @@ def _copy_online(url: str, period: str) -> None:
         with engine.begin() as connection:
             # Every row stored before the trigger existed has an id up to this one.
             first, last = connection.execute(text("SELECT min(id), max(id) FROM events")).one()
-        copied = _copy_batches(engine, int(first or 0), int(last or 0))
-        with engine.begin() as connection:
-            gone = connection.execute(
-                text(
-                    f"DELETE FROM {NEXT} n WHERE n.id <= :last "  # noqa: S608
-                    "AND NOT EXISTS (SELECT 1 FROM events o WHERE o.id = n.id AND o.occurred_at = n.occurred_at)"
-                ),
-                {"last": int(last or 0)},
-            ).rowcount
+        copied = _in_batches(engine, COPY_BATCH, int(first or 0), int(last or 0))
+        gone = _in_batches(engine, DELETE_AGAIN, int(first or 0), int(last or 0))
         _swap_with_retries(engine)
         log.info("events partitioned: %d rows copied, %d purged meanwhile, in %.1f s", copied, gone,
                  time.monotonic() - started)  # fmt: skip
@@ -225,19 +218,28 @@ def _mirror(connection: Connection) -> None:
     )
 
 
-def _copy_batches(engine: Engine, first: int, last: int) -> int:
-    copied, lower = 0, first
+# The rows stored before the trigger, copied (a row the trigger brought already is skipped) ...
+COPY_BATCH = (
+    f"INSERT INTO {NEXT} SELECT * FROM events WHERE id >= :lower AND id < :upper "  # noqa: S608
+    "ON CONFLICT DO NOTHING"
+)
+# ... and, once all are copied, those a purge deleted while their batch was copying them deleted again.
+DELETE_AGAIN = (
+    f"DELETE FROM {NEXT} n WHERE n.id >= :lower AND n.id < :upper AND NOT EXISTS "  # noqa: S608
+    "(SELECT 1 FROM events o WHERE o.id = n.id AND o.occurred_at = n.occurred_at)"
+)
+
+
+def _in_batches(engine: Engine, statement: str, first: int, last: int) -> int:
+    """`statement` over ids first..last, BATCH_IDS at a time, each batch a transaction; the rows it touched."""
+    touched, lower = 0, first
     while lower <= last:
         with engine.begin() as connection:
-            copied += connection.execute(
-                text(
-                    f"INSERT INTO {NEXT} SELECT * FROM events WHERE id >= :lower AND id < :upper "  # noqa: S608
-                    "ON CONFLICT DO NOTHING"
-                ),
-                {"lower": lower, "upper": lower + BATCH_IDS},
+            touched += connection.execute(
+                text(statement), {"lower": lower, "upper": lower + BATCH_IDS}
             ).rowcount
         lower += BATCH_IDS
-    return copied
+    return touched
 
 
 def _swap_with_retries(engine: Engine) -> None:

@@ -59,8 +59,9 @@ def _drop_with_retries(engine: Engine, name: str) -> int:
     raise AssertionError("unreachable")
 
 
-def _drop(connection: Connection, name: str) -> int:
-    # `name` comes from the catalog (partitions()) and is one of ours: events_p<digits>.
+def _drop(connection: Connection, partition: str) -> int:
+    # The name comes from the catalog (partitions()); quoted all the same, whoever made the partition.
+    name = connection.dialect.identifier_preparer.quote(partition)
     connection.execute(text(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
     connection.execute(text(f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE"))
     last = connection.execute(
@@ -71,7 +72,7 @@ def _drop(connection: Connection, name: str) -> int:
     rows = _rows(connection, name)
     connection.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
     connection.execute(text(f"DROP TABLE {name}"))
-    log.info("retention: partition %s dropped (about %d events)", name, rows)
+    log.info("retention: partition %s dropped (about %d events)", partition, rows)
     return rows
 
 

@@ -27,7 +27,7 @@ Create Date: 2026-12-02
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import psycopg
@@ -58,9 +58,11 @@ MIRROR = "events_mirror_to_next"
 SMALL_TABLE = 50_000
 # Ids per batch: one batch is a transaction of well under a second here, so locks and WAL stay bounded.
 BATCH_IDS = 20_000
-# The swap waits at most this long for its exclusive lock (then lets traffic through and tries again).
-SWAP_LOCK_TIMEOUT = "2s"
-SWAP_ATTEMPTS = 30
+# The swap waits at most this long for each of its locks, then lets traffic through and tries again. Under
+# Postgres's deadlock_timeout (1 s by default), so that in a lock cycle with a writer the swap always gives
+# up first and the writer's transaction never fails.
+SWAP_LOCK_TIMEOUT = "500ms"
+SWAP_ATTEMPTS = 60
 # More periods than this (years of daily partitions) are not created for old rows: they land in the default.
 MAX_HISTORY_PERIODS = 400
 
@@ -87,10 +89,10 @@ def upgrade() -> None:
     period = event_partitions(os.environ)
     _remove_leftovers(bind)
     if _rows_at_least(bind, SMALL_TABLE) < SMALL_TABLE:
-        bind.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))  # readers go on, writers wait
         _create_next(bind, period)
-        bind.execute(text(f"INSERT INTO {NEXT} SELECT * FROM events"))  # noqa: S608
-        _swap(bind)
+        timeout = bind.scalar(text("SELECT current_setting('lock_timeout')"))
+        _retried(lambda: _swap_in_savepoint(bind))
+        bind.execute(text("SELECT set_config('lock_timeout', :timeout, true)"), {"timeout": timeout})
         return
     url = bind.engine.url.render_as_string(hide_password=False)
     with op.get_context().autocommit_block():
@@ -162,13 +164,22 @@ def _periods(connection: Connection, period: str) -> list[tuple[datetime, dateti
     return [(r.lower, r.upper) for r in ranges[-MAX_HISTORY_PERIODS:]]
 
 
-def _swap(connection: Connection) -> None:
-    """events_next becomes `events`, in the caller's transaction (which holds or takes the table's lock)."""
+def _swap(connection: Connection, *, copy_all: bool = False) -> None:
+    """events_next becomes `events`, in the caller's transaction; with `copy_all`, after every row is copied
+    under a lock that lets reads go on.
+
+    The sequence is locked first (passing it to events_next; dropping the table that owned it would drop it
+    too), the table second: a writer takes them in that order on the COPY path (nextval, then COPY), so
+    the swap never holds the table while that writer holds the sequence. A writer on the other path (an
+    INSERT whose default calls nextval) takes them the other way round: then the swap's lock timeout ends
+    the wait, before deadlock detection could pick the writer."""
+    connection.execute(text(f"ALTER SEQUENCE events_id_seq OWNED BY {NEXT}.id"))
+    if copy_all:
+        connection.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))  # readers go on, writers wait
+        connection.execute(text(f"INSERT INTO {NEXT} SELECT * FROM events"))  # noqa: S608
     connection.execute(text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
     connection.execute(text(f"DROP TRIGGER IF EXISTS {MIRROR} ON events"))
     connection.execute(text(f"DROP FUNCTION IF EXISTS {MIRROR}()"))
-    # The sequence first: dropping the table that owns it would drop it too.
-    connection.execute(text(f"ALTER SEQUENCE events_id_seq OWNED BY {NEXT}.id"))
     connection.execute(text("DROP TABLE events"))
     connection.execute(text(f"ALTER TABLE {NEXT} RENAME TO events"))
     for name in KEYS:
@@ -243,13 +254,26 @@ def _in_batches(engine: Engine, statement: str, first: int, last: int) -> int:
 
 
 def _swap_with_retries(engine: Engine) -> None:
+    def attempt() -> None:
+        with engine.begin() as connection:
+            connection.execute(text(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'"))
+            _swap(connection)
+
+    _retried(attempt)
+
+
+def _swap_in_savepoint(connection: Connection) -> None:
+    with connection.begin_nested():
+        connection.execute(text(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'"))
+        _swap(connection, copy_all=True)
+
+
+def _retried(swap: Callable[[], None]) -> None:
     for attempt in range(1, SWAP_ATTEMPTS + 1):
         try:
-            with engine.begin() as connection:
-                connection.execute(text(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'"))
-                _swap(connection)
+            swap()
             return
         except OperationalError as exc:
             if not isinstance(exc.orig, psycopg.errors.LockNotAvailable) or attempt == SWAP_ATTEMPTS:
                 raise
-            time.sleep(0.5)  # long-running statements held the table: let the queue behind us drain
+            time.sleep(0.5)  # statements held a lock: let the queue behind us drain, then again

@@ -25,7 +25,7 @@ from workers.ops.feed_horizon import raise_feed_horizon
 
 log = logging.getLogger(__name__)
 
-DROP_LOCK_TIMEOUT = "1s"
+DROP_LOCK_TIMEOUT = "500ms"  # under deadlock_timeout (1 s): in a lock cycle the drop gives up first
 DROP_ATTEMPTS = 5
 DROP_RETRY_SECONDS = 1.0
 

@@ -16,10 +16,14 @@ MIGRATION_LOCK_TIMEOUT = "5s"
 MIGRATION_STATEMENT_TIMEOUT = "10min"
 
 
-def _run(connection: Connection) -> None:
+def _run(connection: Connection, *, owned: bool = False) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text(f"SET lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'"))
         connection.execute(text(f"SET statement_timeout = '{MIGRATION_STATEMENT_TIMEOUT}'"))
+    if owned:
+        # The session keeps the settings; Alembic then opens the transaction itself, so that a migration
+        # may commit it and work in batches of its own (MigrationContext.autocommit_block).
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -46,9 +50,8 @@ def run_migrations_online() -> None:
         return
     url = _url_given() or load_settings().database_url
     engine = make_engine(url)
-    # engine.begin(): the SET statements open the transaction, so commit it ourselves at the end.
-    with engine.begin() as conn:
-        _run(conn)
+    with engine.connect() as conn:
+        _run(conn, owned=True)
     engine.dispose()
 
 

@@ -22,6 +22,7 @@ from app.core.broker import VISIBILITY_TIMEOUT_SECONDS, celery_config
 from app.core.regions import REGIONS
 from app.core.settings import Settings, SettingsError, load_settings
 from app.core.task_names import (
+    CREATE_PARTITIONS,
     DRAIN_TASKS,
     POLL_EVENTS,
     PURGE_EXPIRED,
@@ -46,6 +47,7 @@ MIN_WORKER_PROCESSES = 2
 
 TASK_MODULES = ["workers.events.drain", "workers.inbound.tasks", "workers.sync.tasks"]
 TASK_MODULES += ["workers.poll.reconcile", "workers.ops.retention", "workers.push.tasks"]
+TASK_MODULES += ["workers.ops.partitions_ahead"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -121,6 +123,13 @@ def _reconcile_schedule(settings: Settings) -> dict[str, Any]:
         "purge-expired": {
             "task": PURGE_EXPIRED,
             "schedule": crontab(hour=3, minute=17),
+            "options": {"expires": 3600},
+        },
+        # The next period's partition of `events` exists a period ahead; four runs a day leave room for
+        # several missed ones before an event would land in the default partition.
+        "create-partitions": {
+            "task": CREATE_PARTITIONS,
+            "schedule": crontab(hour="*/6", minute=7),
             "options": {"expires": 3600},
         },
     }

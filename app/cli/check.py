@@ -21,6 +21,7 @@ def check() -> None:
     click.echo(f"ok       settings: valid ({settings.env}, {len(settings.domain_regions)} domains)")
     code = OK
     for finding in check_all(settings):
-        click.echo(f"{'ok' if finding.ok else 'PROBLEM':<8} {finding.subject}: {finding.detail}")
+        label = "WARNING" if finding.warning else "ok" if finding.ok else "PROBLEM"
+        click.echo(f"{label:<8} {finding.subject}: {finding.detail}")
         code = code if finding.ok else PROBLEMS
     raise SystemExit(code)

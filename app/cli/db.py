@@ -6,6 +6,8 @@ import click
 
 from app.cli.common import settings_or_exit
 from app.core import migrate
+from app.core.db import make_engine
+from app.core.partitions import ensure_ahead
 from app.core.settings import Settings
 from app.core.stores import Store, split, stores
 
@@ -23,6 +25,8 @@ def upgrade(revision: str) -> None:
     for store in stores(settings):
         migrate.upgrade(store.url, revision)
         click.echo(f"{_name(settings, store)} at {revision}")
+        for name in _partitions_ahead(store, settings.event_partitions):
+            click.echo(f"{_name(settings, store)}: partition {name} created")
 
 
 @db.command()
@@ -33,6 +37,16 @@ def downgrade(revision: str) -> None:
     for store in stores(settings):
         migrate.downgrade(store.url, revision)
         click.echo(f"{_name(settings, store)} at {revision}")
+
+
+def _partitions_ahead(store: Store, period: str) -> list[str]:
+    """The current and next period's partitions of `events` (Postgres, once partitioned): beat creates
+    them too, but a database just migrated must not wait for it."""
+    engine = make_engine(store.url)
+    try:
+        return ensure_ahead(engine, period)
+    finally:
+        engine.dispose()
 
 
 def _name(settings: Settings, store: Store) -> str:

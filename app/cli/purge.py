@@ -34,7 +34,8 @@ def _age(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tim
 def purge_command(age: timedelta | None, batch_size: int, dry_run: bool) -> None:
     """Apply the retention now.
 
-    Deletes events, inbox rows (never pending ones) and inbound messages older than the age.
+    Deletes events, inbox rows (never pending ones) and inbound messages older than the age. On Postgres,
+    partitions of events wholly older than the age are dropped whole.
     """
     settings = settings_or_exit()
     age = age or timedelta(days=settings.retention_days)
@@ -54,6 +55,7 @@ def _purge_store(store: Store, cutoff: datetime, batch_size: int, dry_run: bool,
                 "would be deleted"
                 if dry_run
                 else f"deleted in {done.batches} batch(es) of {batch_size} at most"
+                + (f" or with {done.partitions} whole partition(s) dropped" if done.partitions else "")
             )
             note = notes.get(done.table)
             click.echo(f"{label}{done.table}: {done.rows} {verb}" + (f" ({note})" if note else ""))
@@ -63,5 +65,5 @@ def _purge_store(store: Store, cutoff: datetime, batch_size: int, dry_run: bool,
 
 def _events_note(engine: Engine) -> str:
     if events_partitioned(engine):
-        return "the table is partitioned, but old rows are still deleted in batches, not dropped by month"
+        return "partitioned: partitions wholly older are dropped, rows deleted only in the one straddling it"
     return "the table is not partitioned: rows are deleted in bounded batches"

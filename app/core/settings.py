@@ -129,6 +129,8 @@ class Settings:
     body_deadline_seconds: float = DEFAULT_BODY_DEADLINE_SECONDS
     env: str = "development"
     retention_days: int = 30
+    # How wide each partition of `events` is on Postgres (app/core/partitions.py): "daily" or "monthly".
+    event_partitions: str = "daily"
     broker_dir: str = "var/broker"
     # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
     queue_prefix: str = ""
@@ -193,6 +195,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         body_deadline_seconds=_seconds(env, "MAILHOOK_BODY_DEADLINE_SECONDS", DEFAULT_BODY_DEADLINE_SECONDS),
         env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
         retention_days=_count(env, "MAILHOOK_RETENTION_DAYS", 30, minimum=1),
+        event_partitions=event_partitions(env),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
         queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
         group_commit=_flag(env, "MAILHOOK_GROUP_COMMIT", True),
@@ -275,6 +278,11 @@ def _api_base(env: Mapping[str, str], region: str) -> str:
 
 def _default_log_format(env: Mapping[str, str]) -> str:
     return "json" if env.get("MAILHOOK_ENV", "").strip().lower() == "production" else "text"
+
+
+def event_partitions(env: Mapping[str, str]) -> str:
+    """MAILHOOK_EVENT_PARTITIONS on its own: the migration that partitions `events` reads only this one."""
+    return _choice(env, "MAILHOOK_EVENT_PARTITIONS", ("daily", "monthly"), "daily")
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:

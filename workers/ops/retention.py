@@ -1,13 +1,17 @@
 """Retention: events, inbox rows, inbound messages and taken signature tokens older than
 MAILHOOK_RETENTION_DAYS are deleted.
 
-`events` is not partitioned, so there is no month to drop: rows go in bounded batches, one short
-transaction each, so a purge never holds locks or bloats one transaction for long, on Postgres or SQLite.
+On Postgres `events` is partitioned by time (app/core/partitions.py): a partition wholly older than the
+cutoff is detached and dropped (workers/ops/partition_drop.py), which costs the same at any size and leaves
+nothing for autovacuum. Only the partition that straddles the cutoff, and the default one, still have rows
+deleted. Every other deletion (those, the other tables, and everything on SQLite) goes in bounded batches,
+one short transaction each, so a purge never holds locks or bloats one transaction for long.
 Inbox rows still pending are never purged: they are work not done yet, not history. Attachments go with
 their message (foreign key, ON DELETE CASCADE). With a database per region (app/core/stores.py) each database
 is purged in turn, under a lease of its own, and one that fails does not keep the others from theirs.
-Deleting events raises the database's feed horizon (app/core/models/feed.py) in the same transaction, so a
-feed cursor that still had them to read is refused, never silently moved past them.
+Deleting events, or dropping a partition of them, raises the database's feed horizon
+(app/core/models/feed.py) in the same transaction, so a feed cursor that still had them to read is refused,
+never silently moved past them.
 """
 
 from __future__ import annotations
@@ -19,18 +23,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
-from sqlalchemy import ColumnElement, Connection, Delete, Engine, delete, func, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Connection, Delete, Engine, delete, func, select, true
 
-from app.core.db import engine_for_url, upsert
+from app.core.db import engine_for_url
 from app.core.models.events import Event
-from app.core.models.feed import HORIZON_ROW, FeedHorizon
 from app.core.models.inbound import InboundMessageRow
 from app.core.models.inbox import InboxRow
 from app.core.models.inbox_vocab import InboxStatus
 from app.core.models.tokens import SignatureToken
+from app.core.partitions import is_partitioned
 from app.core.stores import Store, stores
 from app.core.task_names import PURGE_EXPIRED
+from workers.ops.feed_horizon import raise_feed_horizon
 from workers.ops.leases import run_alone
+from workers.ops.partition_drop import drop_expired_partitions
 from workers.settings import task_settings
 
 log = logging.getLogger(__name__)
@@ -59,8 +65,9 @@ def targets() -> list[Target]:
 @dataclass(frozen=True, slots=True)
 class Purged:
     table: str
-    rows: int
+    rows: int  # deleted in batches, plus (about, from the statistics) those of the dropped partitions
     batches: int
+    partitions: int = 0  # whole partitions dropped
 
 
 def cutoff_for(days: float, now: datetime | None = None) -> datetime:
@@ -79,17 +86,18 @@ def purge(
     for target in targets():
         if dry_run:
             yield Purged(target.table.name, _count(engine, target, cutoff), 0)
+        elif target.table is Event.__table__:
+            dropped = drop_expired_partitions(engine, cutoff)
+            rest = _purge_table(engine, target, cutoff, batch, on_batch)
+            yield Purged(rest.table, rest.rows + dropped.rows, rest.batches, dropped.partitions)
         else:
             yield _purge_table(engine, target, cutoff, batch, on_batch)
 
 
 def events_partitioned(engine: Engine) -> bool:
-    """Whether `events` is a partitioned Postgres table (then old months could simply be dropped)."""
-    if engine.dialect.name != "postgresql":
-        return False
+    """Whether `events` is a partitioned Postgres table (then old partitions are dropped whole)."""
     with engine.connect() as connection:
-        kind = connection.scalar(text("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass"))
-    return kind == "p"
+        return is_partitioned(connection)
 
 
 def _purge_table(
@@ -99,8 +107,10 @@ def _purge_table(
     key = table.c[target.key]
     while True:
         expired = select(key).where(target.age < cutoff, target.keep).limit(batch)
+        # The age again outside: on a partitioned table it prunes the delete to the partitions it can touch.
+        statement = delete(table).where(key.in_(expired.scalar_subquery()), target.age < cutoff)
         with engine.begin() as connection:
-            deleted = _delete(connection, delete(table).where(key.in_(expired.scalar_subquery())))
+            deleted = _delete(connection, statement)
         total, batches = total + deleted, batches + 1
         if on_batch is not None and deleted:
             on_batch(table.name, deleted)
@@ -115,14 +125,6 @@ def _delete(connection: Connection, statement: Delete) -> int:
     if positions:
         raise_feed_horizon(connection, max((int(xact), int(row_id)) for xact, row_id in positions))
     return len(positions)
-
-
-def raise_feed_horizon(connection: Connection, position: tuple[int, int]) -> None:
-    """Record that events up to `position` may be gone (the horizon only ever rises)."""
-    horizon = FeedHorizon.__table__
-    row = {"id": HORIZON_ROW, "feed_xact": position[0], "event_id": position[1]}
-    current, proposed = tuple_(horizon.c.feed_xact, horizon.c.event_id), tuple_(*position)
-    connection.execute(upsert(horizon, connection, ["id"], row, where=current < proposed))
 
 
 def _count(engine: Engine, target: Target, cutoff: datetime) -> int:

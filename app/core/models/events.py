@@ -46,6 +46,9 @@ class Event(Base):
     # The feed's position is (feed_xact, id): app/core/models/feed.py.
     feed_xact: Mapped[feed_xact]
 
+    # On Postgres the table is range-partitioned on occurred_at, and its primary key is (id, occurred_at):
+    # migrations/versions/0015_partitioned_events.py, app/core/partitions.py. The key below holds the
+    # partition key, so one event always meets its duplicate in the same partition.
     __table_args__ = (
         UniqueConstraint("mailgun_event_id", "occurred_at", "event"),
         # Keyset pagination walks (occurred_at, id) newest first, optionally within one filter.

@@ -383,10 +383,12 @@ def test_check_reports_each_database_and_reads_eu_polls_from_the_eu_database(
     result = invoke(check, cli_env(settings, DATABASE_URL_EU=eu_url))
 
     assert result.exit_code == 1, result.output
-    assert [line.split(":")[0] for line in lines(result)[:4]] == [
+    assert [line.split(":")[0] for line in lines(result)[:6]] == [
         "ok       settings",
         "ok       database primary (us)",
         "ok       database eu (eu)",
+        "ok       database primary (us) partitions",  # each database's own, named as its database
+        "ok       database eu (eu) partitions",
         "ok       broker",
     ]
     failed_line = (
@@ -500,9 +502,10 @@ def test_settings_without_an_eu_database_keep_one_database_everywhere(
         replayed = invoke(replay_command, cli_env(settings), str(dead))
         assert lines(replayed)[0] == f"{dead}: replayed (webhook; was: cannot normalize)"
         checked = invoke(check, cli_env(settings))
-        assert [line.split(":")[0] for line in lines(checked)[:3]] == [
+        assert [line.split(":")[0] for line in lines(checked)[:4]] == [
             "ok       settings",
             "ok       database",
+            "ok       database partitions",
             "ok       broker",
         ]
     finally:

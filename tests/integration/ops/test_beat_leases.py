@@ -18,6 +18,7 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from app.core.task_names import (
+    CREATE_PARTITIONS,
     DRAIN_INBOX,
     POLL_EVENTS,
     PURGE_EXPIRED,
@@ -41,6 +42,7 @@ SAFE_TWICE = {
     REFRESH_LISTS: "task lease per region (task_leases)",
     PURGE_EXPIRED: "task lease (task_leases)",
     PUSH_SUBSCRIPTIONS: "each subscription is leased (lease_until, holder) before its task is sent",
+    CREATE_PARTITIONS: "task lease per database (task_leases)",
 }
 
 

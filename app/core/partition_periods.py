@@ -1,0 +1,92 @@
+"""The time ranges `events` is partitioned into on Postgres: pure date arithmetic, no database.
+
+A partition holds the events of one period, [start, next start), in UTC: a day (`daily`) or a calendar
+month (`monthly`), by MAILHOOK_EVENT_PARTITIONS. Partitions of both widths may coexist (a deployment that
+switched): what is wanted is always cut to the gaps the existing partitions leave, so no two ever overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+DAILY, MONTHLY = "daily", "monthly"
+PERIODS = (DAILY, MONTHLY)
+PARENT = "events"
+DEFAULT_PARTITION = "events_default"
+NAME_PREFIX = "events_p"
+
+
+class Range(NamedTuple):
+    """[lower, upper) of `occurred_at`, both UTC."""
+
+    lower: datetime
+    upper: datetime
+
+
+def period_start(moment: datetime, period: str) -> datetime:
+    """The start of the period that holds `moment`."""
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if period == DAILY else day.replace(day=1)
+
+
+def next_start(start: datetime, period: str) -> datetime:
+    """The start of the period after the one starting at `start`."""
+    if period == DAILY:
+        return start + timedelta(days=1)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def periods_between(first: datetime, last: datetime, period: str) -> list[Range]:
+    """Every period from the one holding `first` to the one holding `last`, both included."""
+    ranges, start = [], period_start(first, period)
+    while start <= last:
+        upper = next_start(start, period)
+        ranges.append(Range(start, upper))
+        start = upper
+    return ranges
+
+
+def ahead(now: datetime, period: str, count: int = 2) -> list[Range]:
+    """The current period and the ones after it: `count` in all."""
+    start, ranges = period_start(now, period), []
+    for _ in range(count):
+        upper = next_start(start, period)
+        ranges.append(Range(start, upper))
+        start = upper
+    return ranges
+
+
+def gaps(wanted: Range, existing: Iterable[Range]) -> list[Range]:
+    """The parts of `wanted` no existing range covers, in order."""
+    pieces, cursor = [], wanted.lower
+    for taken in sorted(r for r in existing if r.upper > wanted.lower and r.lower < wanted.upper):
+        if taken.lower > cursor:
+            pieces.append(Range(cursor, taken.lower))
+        cursor = max(cursor, taken.upper)
+    if cursor < wanted.upper:
+        pieces.append(Range(cursor, wanted.upper))
+    return pieces
+
+
+def partition_name(lower: datetime, period: str) -> str:
+    """events_p20261202 for a day, events_p202612 for a whole month; a piece of a month starting on another
+    day (cut by existing partitions) is named by its first day."""
+    if period == MONTHLY and lower.day == 1 and lower.hour == 0:
+        return f"{NAME_PREFIX}{lower:%Y%m}"
+    return f"{NAME_PREFIX}{lower:%Y%m%d}"
+
+
+def expired(ranges: Sequence[Range], cutoff: datetime) -> list[Range]:
+    """The ranges wholly older than `cutoff`: whole partitions retention can drop."""
+    return [r for r in ranges if r.upper <= cutoff]
+
+
+def is_partition_name(name: str) -> bool:
+    """Whether a table name is one of `events`' partitions (schema comparisons leave them out)."""
+    return name == DEFAULT_PARTITION or (name.startswith(NAME_PREFIX) and name[len(NAME_PREFIX) :].isdigit())

@@ -1,0 +1,72 @@
+"""The periods `events` is partitioned into: starts, widths, gaps left by partitions of another width."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.core.partition_periods import (
+    DAILY,
+    MONTHLY,
+    Range,
+    ahead,
+    expired,
+    gaps,
+    is_partition_name,
+    partition_name,
+    period_start,
+    periods_between,
+)
+
+
+def at(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def test_a_period_starts_at_midnight_utc_or_on_the_first() -> None:
+    assert period_start(at(2026, 12, 2, 18), DAILY) == at(2026, 12, 2)
+    assert period_start(at(2026, 12, 2, 18), MONTHLY) == at(2026, 12, 1)
+
+
+def test_ahead_is_the_current_and_the_next_period_across_a_year_end() -> None:
+    assert ahead(at(2026, 12, 31, 23), DAILY) == [
+        Range(at(2026, 12, 31), at(2027, 1, 1)),
+        Range(at(2027, 1, 1), at(2027, 1, 2)),
+    ]
+    assert ahead(at(2026, 12, 15), MONTHLY) == [
+        Range(at(2026, 12, 1), at(2027, 1, 1)),
+        Range(at(2027, 1, 1), at(2027, 2, 1)),
+    ]
+
+
+def test_periods_between_cover_both_ends() -> None:
+    assert [r.lower.day for r in periods_between(at(2026, 11, 29, 5), at(2026, 12, 1, 3), DAILY)] == [
+        29,
+        30,
+        1,
+    ]
+
+
+def test_gaps_leave_out_what_existing_partitions_cover() -> None:
+    month = Range(at(2026, 12, 1), at(2027, 1, 1))
+    days = [Range(at(2026, 12, 1), at(2026, 12, 2)), Range(at(2026, 12, 2), at(2026, 12, 3))]
+    assert gaps(month, days) == [Range(at(2026, 12, 3), at(2027, 1, 1))]
+    assert gaps(days[0], [month]) == []
+    assert gaps(month, []) == [month]
+    assert gaps(month, [Range(at(2026, 12, 10), at(2026, 12, 11))]) == [
+        Range(at(2026, 12, 1), at(2026, 12, 10)),
+        Range(at(2026, 12, 11), at(2027, 1, 1)),
+    ]
+
+
+def test_names_say_the_period_and_are_recognised() -> None:
+    assert partition_name(at(2026, 12, 2), DAILY) == "events_p20261202"
+    assert partition_name(at(2026, 12, 1), MONTHLY) == "events_p202612"
+    assert partition_name(at(2026, 12, 3), MONTHLY) == "events_p20261203"  # a month's remainder
+    assert all(map(is_partition_name, ("events_p20261202", "events_p202612", "events_default")))
+    assert not any(map(is_partition_name, ("events", "events_next", "events_pending")))
+
+
+def test_only_ranges_wholly_before_the_cutoff_expire() -> None:
+    days = [Range(at(2026, 11, d), at(2026, 11, d + 1)) for d in (1, 2, 3)]
+    assert expired(days, at(2026, 11, 3, 12)) == days[:2]
+    assert expired(days, at(2026, 11, 3)) == days[:2]

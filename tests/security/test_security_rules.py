@@ -82,6 +82,14 @@ SQL_ALLOWED = {
         "workers/events/store.py",
         """f"SELECT {', '.join(Event.__table__.c.keys())} FROM events WITH NO DATA\"""",
     ),
+    # Partitions of `events`: a name partition_name makes (digits only), or one read from the catalog and
+    # quoted by the dialect before use; the times are bound parameters.
+    (
+        "app/core/partitions.py",
+        'connection.execute(text(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS)"))',
+    ),
+    ("app/core/partitions.py", 'f"INSERT INTO {name} SELECT * FROM moved"'),
+    ("workers/ops/partition_drop.py", 'connection.execute(text(f"DROP TABLE {name}"))'),
 }
 _FORMATTED_SQL = re.compile(
     r"""(?:f["'][^"']*\b(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|CREATE|DROP|WHERE)\b"""

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, Table, select
 
 from app.core.db import insert_ignoring_conflicts
-from app.core.models.sync import Suppression, SyncAction
-from app.core.models.sync_vocab import SuppressionKind, SuppressionState, SyncActionKind, SyncActionStatus
+from app.core.models.sync import Suppression, SyncAction, new_action_row
+from app.core.models.sync_vocab import SuppressionKind, SuppressionState, SyncActionKind
 
 log = logging.getLogger(__name__)
 suppressions: Table = Suppression.__table__  # type: ignore[assignment]
@@ -56,20 +56,17 @@ def queue_removal(engine: Engine, removal: Removal, operator: str) -> Queued:
         added = connection.execute(
             insert_ignoring_conflicts(actions, engine)
             .values(
-                idempotency_key=key,
-                region=removal.region,
-                kind=SyncActionKind(f"{removal.kind}_delete"),
-                domain=removal.domain,
-                list_address=None,
-                address=removal.address,
-                payload={},  # a removal sends the address only; who asked is in the log
-                status=SyncActionStatus.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                last_error=None,
-                event_id=None,
-                created_at=now,
-                updated_at=now,
+                new_action_row(
+                    idempotency_key=key,
+                    region=removal.region,
+                    kind=SyncActionKind(f"{removal.kind}_delete"),
+                    domain=removal.domain,
+                    list_address=None,
+                    address=removal.address,
+                    payload={},  # a removal sends the address only; who asked is in the log
+                    event_id=None,
+                    now=now,
+                )
             )
             .returning(actions.c.id)
         ).first()

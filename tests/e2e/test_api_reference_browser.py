@@ -75,6 +75,10 @@ def test_the_reference_renders_every_operation_from_this_service_only(service: S
     # Signing out ends the session for the reference too: both cookies go, and the old one opens nothing.
     browser.get(service.base_url + "/dashboard")
     browser.find_element(By.ID, "sign-out").click()
+    # The sign-out's POST and its redirect finish first: a navigation started before them would be
+    # overtaken by the redirect to the sign-in page.
+    WebDriverWait(browser, 15).until(lambda b: b.current_url.endswith("/dashboard/login"))
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "sign-in"))
     browser.get(service.base_url + "/api/v1/docs")
     assert "unauthorized" in browser.page_source
     assert browser.get_cookie("mailhook_dashboard") is None

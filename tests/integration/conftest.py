@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -60,6 +61,18 @@ class Api:
 
     def get(self, path: str, *, headers: dict[str, str] | None = BEARER, **query: Any) -> TestResponse:
         return self._checked(self.client.get(f"/api/v1{path}", query_string=query, headers=headers or {}))
+
+    def feed(self, count: int, **query: Any) -> dict[str, Any]:
+        """A feed page once it holds `count` items. The feed serves only positions below the oldest
+        transaction still open on the server, so a test's own committed events can wait behind another
+        test's open transaction: one long poll answers as soon as some are visible, not all."""
+        deadline = time.monotonic() + 30
+        while True:
+            response = self.get("/feed", wait="5", **query)
+            assert response.status_code == 200, response.get_json()
+            body: dict[str, Any] = response.get_json()
+            if len(body["items"]) >= count or time.monotonic() > deadline:
+                return body
 
     def post(self, path: str, *, headers: dict[str, str] | None = BEARER) -> TestResponse:
         return self._checked(self.client.post(f"/api/v1{path}", headers=headers or {}))

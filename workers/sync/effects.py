@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from app.core.db import insert_ignoring_conflicts
-from app.core.models.sync import SyncAction
-from app.core.models.sync_vocab import ADD_KINDS, SuppressionState, SyncActionStatus
+from app.core.models.sync import SyncAction, new_action_row
+from app.core.models.sync_vocab import ADD_KINDS, SuppressionState
 from app.core.settings import Settings
 from workers.sync.policy import (
     EventFacts,
@@ -81,22 +81,17 @@ def _addresses(events: Iterable[StoredEvent]) -> set[tuple[str, str]]:
 
 
 def action_row(action: PlannedAction, event_id: int | None, now: datetime) -> dict[str, Any]:
-    return {
-        "idempotency_key": action.idempotency_key,
-        "region": action.region,
-        "kind": action.kind,
-        "domain": action.domain,
-        "list_address": action.list_address,
-        "address": action.address,
-        "payload": action.payload,
-        "status": SyncActionStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "last_error": None,
-        "event_id": event_id,
-        "created_at": now,
-        "updated_at": now,
-    }
+    return new_action_row(
+        idempotency_key=action.idempotency_key,
+        region=action.region,
+        kind=action.kind,
+        domain=action.domain,
+        list_address=action.list_address,
+        address=action.address,
+        payload=action.payload,
+        event_id=event_id,
+        now=now,
+    )
 
 
 def _suppression_rows(

@@ -4,6 +4,9 @@ and the per-region pause a 429 leaves behind. Every row carries its region and o
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +66,37 @@ class SyncAction(Base):
         # The console's recipient page lists the actions that concern one address.
         Index("ix_sync_actions_address_id", "address", "id"),
     )
+
+
+def new_action_row(
+    *,
+    idempotency_key: str,
+    region: str,
+    kind: str,
+    domain: str | None,
+    list_address: str | None,
+    address: str,
+    payload: dict[str, Any],
+    event_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A `sync_actions` row as it enters the outbox: pending, due now, never tried."""
+    return {
+        "idempotency_key": idempotency_key,
+        "region": region,
+        "kind": kind,
+        "domain": domain,
+        "list_address": list_address,
+        "address": address,
+        "payload": payload,
+        "status": SyncActionStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "event_id": event_id,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 class Suppression(Base):

@@ -219,7 +219,7 @@ def test_the_feed_refuses_a_cursor_before_a_dropped_partition_and_reads_on_past_
     new_1 = add_event(engine, occurred_at=day(0))
     old_2 = add_event(engine, occurred_at=day(-40) + timedelta(hours=1))  # stored late: a later position
     new_2 = add_event(engine, occurred_at=day(0))
-    page = api.get("/feed", wait="10", limit="4").get_json()["items"]
+    page = api.feed(4, limit="4")["items"]
     assert [item["id"] for item in page] == [old_1, new_1, old_2, new_2]
     at_old_1, at_old_2 = page[0]["feed_position"], page[2]["feed_position"]
 

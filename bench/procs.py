@@ -29,6 +29,8 @@ def free_port() -> int:
 
 @contextmanager
 def throwaway_database(name: str) -> Iterator[str]:
+    # Named after this process too: a benchmark and the CI's smoke run of it never drop each other's.
+    name = f"{name}_{os.getpid()}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

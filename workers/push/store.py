@@ -85,10 +85,17 @@ def start_batch(engine: Engine, subscription_id: int, holder: str, end: Position
 
 
 def delivered(
-    engine: Engine, claimed: Claimed, holder: str, through: Position, now: datetime
+    engine: Engine,
+    claimed: Claimed,
+    holder: str,
+    through: Position,
+    now: datetime,
+    *,
+    next_end: Position | None = None,
 ) -> Claimed | None:
-    """The batch had a 2xx: the cursor moves past it and the lease is extended, in one statement. The
-    subscription as the next batch starts from; None when the run no longer holds it (deleted meanwhile)."""
+    """The batch had a 2xx: the cursor moves past it, the next batch's end is kept (`next_end`, one that is
+    not full, read while this one was out) and the lease is extended, in one statement. The subscription as
+    the next batch starts from; None when the run no longer holds it (deleted meanwhile)."""
     c = subscriptions.c
     with engine.begin() as connection:
         held = connection.execute(
@@ -97,8 +104,8 @@ def delivered(
             .values(
                 cursor_xact=through.xact,
                 cursor_id=through.id,
-                batch_end_xact=None,
-                batch_end_id=None,
+                batch_end_xact=None if next_end is None else next_end.xact,
+                batch_end_id=None if next_end is None else next_end.id,
                 attempts=0,
                 failing_since=None,
                 delivered_at=now,
@@ -108,7 +115,7 @@ def delivered(
         ).rowcount
     if not held:
         return None
-    return replace(claimed, cursor=through, batch_end=None, attempts=0, failing_since=None)
+    return replace(claimed, cursor=through, batch_end=next_end, attempts=0, failing_since=None)
 
 
 def caught_up(engine: Engine, subscription_id: int, holder: str, through: Position, now: datetime) -> None:

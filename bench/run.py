@@ -55,19 +55,23 @@ FULL = {
 }
 
 
-def run_all(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    runners = {
-        "intake": intake.run,
-        "pipeline": pipeline.run,
-        "e2e": e2e.run,
-        "query": query.run,
-        "memory": pipeline.memory,
-        "feed": feed.run,
-        "push": push.run,
-        "console": console.run,
-    }
+RUNNERS = {
+    "intake": intake.run,
+    "pipeline": pipeline.run,
+    "e2e": e2e.run,
+    "query": query.run,
+    "memory": pipeline.memory,
+    "feed": feed.run,
+    "push": push.run,
+    "console": console.run,
+}
+
+
+def run_all(params: dict[str, dict[str, Any]], only: list[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for name, runner in runners.items():
+    for name, runner in RUNNERS.items():
+        if only is not None and name not in only:
+            continue
         started = time.perf_counter()
         results[name] = runner(**params[name])
         results[name]["wall_seconds"] = round(time.perf_counter() - started, 1)
@@ -148,6 +152,17 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def partial_table(results: dict[str, Any]) -> str:
+    """Some benchmarks only (`--only`): their figures as they are, and the targets they can be judged by."""
+    lines = [json.dumps(results, indent=2), "", "targets:"]
+    for name, check in TARGETS.items():
+        try:
+            lines.append(f"  {'met ' if check(results) else 'MISSED'}  {name}")
+        except KeyError:  # a target of a benchmark that did not run
+            continue
+    return "\n".join(lines)
+
+
 def _rounds(rates: list[float]) -> str:
     return " ".join(f"{rate:.0f}" for rate in rates)
 
@@ -155,13 +170,23 @@ def _rounds(rates: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--smoke", action="store_true", help="a few seconds each: proves the benchmarks work")
+    parser.add_argument(
+        "--only",
+        type=lambda names: names.split(","),
+        metavar="NAME[,NAME]",
+        help=f"run these benchmarks only, at the same size: {', '.join(RUNNERS)}",
+    )
     args = parser.parse_args()
-    results = run_all(SMOKE if args.smoke else FULL)
+    unknown = set(args.only or ()) - set(RUNNERS)
+    if unknown:
+        parser.error(f"no benchmark named {', '.join(sorted(unknown))}: {', '.join(RUNNERS)}")
+    results = run_all(SMOKE if args.smoke else FULL, args.only)
     for name in ("query", "console"):
-        results[name].pop("plans", None)
-    print(table(results))
+        results.get(name, {}).pop("plans", None)
+    print(table(results) if args.only is None else partial_table(results))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"bench-{time.strftime('%Y%m%d-%H%M%S')}{'-smoke' if args.smoke else ''}.json"
+    suffix = ("-smoke" if args.smoke else "") + ("-" + "-".join(args.only) if args.only else "")
+    path = RESULTS_DIR / f"bench-{time.strftime('%Y%m%d-%H%M%S')}{suffix}.json"
     path.write_text(json.dumps(results, indent=2))
     print(f"saved {path}")
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -118,13 +119,17 @@ class NormalizedEvent:
         """Every field as a plain dict, ready for a bulk insert. Lists and dicts are copied one level deep,
         enough for a caller to change the row's own containers; `asdict`'s full recursion was the drain's
         single largest cost."""
-        return {name: _copied(getattr(self, name)) for name in _EVENT_FIELDS}
+        return {name: _copied(value) for name, value in zip(_EVENT_FIELDS, _values_of(self), strict=True)}
 
 
 _EVENT_FIELDS = tuple(NormalizedEvent.__dataclass_fields__)
+_values_of = operator.attrgetter(*_EVENT_FIELDS)
 
 
 def _copied(value: Any) -> Any:
+    kind = type(value)  # exact types first: the normalizer builds plain lists and dicts
+    if kind is list or kind is dict:
+        return kind(value)
     if isinstance(value, list):
         return list(value)
     if isinstance(value, dict):

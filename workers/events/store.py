@@ -71,6 +71,7 @@ def store_events(
 def _copy_new(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[StoredEvent] | None:
     """COPY the rows straight into `events` and return them as inserted; None if one is already stored."""
     columns = list(rows[0])
+    json_at = [1 + i for i, column in enumerate(columns) if column in JSON_COLUMNS]
     raw = _raw(connection)
     try:
         with connection.begin_nested(), raw.cursor() as cursor:
@@ -81,7 +82,7 @@ def _copy_new(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[St
             ids = [event_id for (event_id,) in cursor.fetchall()]
             with cursor.copy(f"COPY events (id, {', '.join(columns)}) FROM STDIN") as copy:
                 for event_id, row in zip(ids, rows, strict=True):
-                    copy.write_row([event_id, *(_value(column, row[column]) for column in columns)])
+                    copy.write_row(_record(event_id, row, columns, json_at))
     except psycopg.errors.UniqueViolation:
         return None  # the savepoint is rolled back: nothing of this attempt remains
     facts = STORED_COLUMNS[1:]
@@ -115,6 +116,16 @@ def _copy_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
         # ROWS). DELETE, not TRUNCATE: a TRUNCATE gives the table a new file and a catalog update each time.
         cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608 - our names
     return inserted
+
+
+def _record(event_id: int, row: dict[str, Any], columns: list[str], json_at: list[int]) -> list[Any]:
+    """The COPY record of one row: its values in `columns` order, the JSON ones (at `json_at`) as text.
+    Worked out once a row, not once a value: this runs for every event the drain stores."""
+    record = [event_id, *map(row.__getitem__, columns)]
+    for i in json_at:
+        if record[i] is not None:
+            record[i] = json_text.dumps(record[i])
+    return record
 
 
 def _value(column: str, value: Any) -> Any:

@@ -141,7 +141,7 @@ class Settings:
     # Concurrent group-commit writers per web process (app/intake/group_commit.py says why one).
     group_committers: int = 1
     # gunicorn threads per web process: the intake sizes its connection pool to them.
-    web_threads: int = 8
+    web_threads: int = 16
     # Workers serve their metrics over HTTP on this port when set (they have no web server of their own).
     worker_metrics_port: int | None = None
     # A JSON webhook nested deeper is refused at the intake; at most json_body.MAX_DEPTH, all of it storable.
@@ -204,7 +204,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env, "MAILHOOK_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES, minimum=1
         ),
         group_committers=_count(env, "MAILHOOK_GROUP_COMMITTERS", 1, minimum=1),
-        web_threads=_count(env, "GUNICORN_THREADS", 8, minimum=1),
+        web_threads=_count(env, "GUNICORN_THREADS", 16, minimum=1),
         worker_metrics_port=_port(env, "MAILHOOK_WORKER_METRICS_PORT"),
         json_max_depth=_count(
             env, "MAILHOOK_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH, minimum=1, maximum=MAX_DEPTH

@@ -80,7 +80,7 @@ def test_intake_and_worker_numbers_are_settings() -> None:
     )
     assert (settings.group_committers, settings.web_threads, settings.worker_metrics_port) == (2, 16, 9101)
     defaults = load_settings({})
-    assert (defaults.group_committers, defaults.web_threads, defaults.worker_metrics_port) == (1, 8, None)
+    assert (defaults.group_committers, defaults.web_threads, defaults.worker_metrics_port) == (1, 16, None)
 
 
 @pytest.mark.parametrize(

@@ -4,32 +4,19 @@ expired and was taken over sends nothing and changes nothing."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from flask import Flask
 from sqlalchemy import Engine, update
 
 from app.core.models.subscriptions import PushSubscription
 from app.core.settings import Settings
-from app.web.factory import create_app
 from bench.receiver import receiving
 from tests.integration.conftest import add_event
-from tests.integration.push.push_support import FAST, row, subscribe, wait_until_served
+from tests.integration.push.push_support import row, subscribe, wait_until_served
 from workers.push.delivery import http_client
 from workers.push.pusher import push_subscription
 from workers.push.store import lease_due
-
-
-@pytest.fixture
-def settings(db_url: str, settings_for: Callable[..., Settings]) -> Settings:
-    return settings_for(db_url, push=FAST)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Flask:
-    return create_app(settings)
 
 
 def test_two_hand_outs_at_once_lease_each_subscription_once(app: Flask, engine: Engine) -> None:

@@ -3,31 +3,18 @@ got a 2xx, dropped when it failed or the run's budget ran out, and never skipped
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
 from app.core.settings import Settings
-from app.web.factory import create_app
 from bench.receiver import Receiver, receiving
 from tests.integration.conftest import add_event
-from tests.integration.push.push_support import FAST, push_until, row, subscribe, wait_until_served
+from tests.integration.push.push_support import push_until, row, subscribe, wait_until_served
 from workers.push.delivery import http_client
 from workers.push.pusher import Run, push_subscription
 from workers.push.store import lease_due
-
-
-@pytest.fixture
-def settings(db_url: str, settings_for: Callable[..., Settings]) -> Settings:
-    return settings_for(db_url, push=FAST)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Flask:
-    return create_app(settings)
 
 
 def second_fails(n: int) -> int:

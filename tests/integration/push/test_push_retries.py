@@ -33,16 +33,6 @@ from tests.integration.push.push_support import (
 from workers.push.store import lease_due
 
 
-@pytest.fixture
-def settings(db_url: str, settings_for: Callable[..., Settings]) -> Settings:
-    return settings_for(db_url, push=FAST)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Flask:
-    return create_app(settings)
-
-
 def test_batches_of_100_in_feed_order_each_signed(app: Flask, engine: Engine, settings: Settings) -> None:
     with receiving() as receiver:
         made = subscribe(app, receiver.url)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import console, e2e, feed, intake, pipeline, push, query
+from bench import console, e2e, feed, intake, pipeline, push, query, scale
 
 RESULTS_DIR = Path("var") / "bench"
 TARGETS = {
@@ -29,6 +29,15 @@ TARGETS = {
     "feed wake-up p99 (< 1 s)": lambda r: r["feed"]["wake_p99_ms"] < 1000,
     "push rate vs the drain's (≥ 1)": lambda r: r["push"]["ratio"] >= 1,
     "push exactly once": lambda r: r["push"]["exactly_once"],
+    "scale list p99 (< 50 ms)": lambda r: all(v["p99_ms"] < 50 for v in r["scale"]["endpoints"].values()),
+    "scale domain + time plan reads only its days": lambda r: (
+        r["scale"]["pruning"]["domain+time"]["partitions_read"]
+        <= r["scale"]["pruning"]["domain+time"]["partitions_needed"]
+    ),
+    "scale drain into the full table (within 10%)": lambda r: r["scale"]["drain"]["ratio"] >= 0.9,
+    "scale day dropped (< 1 s, no bloat)": lambda r: (
+        r["scale"]["retention"]["drop"]["seconds"] < 1 and r["scale"]["retention"]["drop"]["bloat_mib"] == 0
+    ),
     "console pages p99 (< 100 ms)": lambda r: all(
         v["p99_ms"] < console.TARGET_P99_MS for k, v in r["console"]["pages"].items() if k not in console.SLOW
     ),
@@ -42,6 +51,7 @@ SMOKE = {
     "feed": {"rows": 5000, "wakeups": 10},
     "push": {"rows": 3000},
     "console": {"rows": 20_000, "requests": 20},
+    "scale": {"rows": 6000, "requests": 5, "drain_rows": 500, "keep": False},
 }
 FULL = {
     "intake": {"seconds": 15},
@@ -52,6 +62,8 @@ FULL = {
     "feed": {"rows": 1_000_000, "wakeups": 100},
     "push": {"rows": 100_000},
     "console": {"rows": 5_000_000, "requests": 200},
+    # Loaded once (most of an hour) and kept as mh_scale_50000000 for the next run; `--only scale` alone.
+    "scale": {"rows": scale.FULL_ROWS, "requests": 200, "drain_rows": 100_000},
 }
 
 
@@ -64,6 +76,7 @@ RUNNERS = {
     "feed": feed.run,
     "push": push.run,
     "console": console.run,
+    "scale": scale.run,
 }
 
 
@@ -82,6 +95,7 @@ def run_all(params: dict[str, dict[str, Any]], only: list[str] | None = None) ->
 def table(results: dict[str, Any]) -> str:
     i, p, e, q = results["intake"], results["pipeline"], results["e2e"], results["query"]
     m, f, u, c = results["memory"], results["feed"], results["push"], results["console"]
+    s = results["scale"]
     tenths = m["rss_mib_by_tenth"]
     rows = [
         (
@@ -142,6 +156,25 @@ def table(results: dict[str, Any]) -> str:
             (f"console {name} p50 / p99 ms", f"{v['p50_ms']} / {v['p99_ms']} ({c['rows']} rows)", "")
             for name, v in c["pages"].items()
         ),
+        *(
+            (
+                f"scale {name} p50 / p99 ms",
+                f"{v['p50_ms']} / {v['p99_ms']} ({s['rows']} rows)",
+                "{partitions_read} of {partitions_in_table} partitions".format(**s["pruning"][name]),
+            )
+            for name, v in s["endpoints"].items()
+        ),
+        (
+            "scale drain events/s into full (empty) table",
+            f"{max(s['drain']['into_loaded_per_second'])} ({max(s['drain']['into_empty_per_second'])})",
+            f"{s['drain']['ratio']:.2f}",
+        ),
+        (
+            "scale one day: drop s (batched delete s), bloat MiB",
+            f"{s['retention']['drop']['seconds']} ({s['retention']['delete']['seconds']}), "
+            f"{s['retention']['drop']['bloat_mib']} ({s['retention']['delete']['bloat_mib']})",
+            "",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]
@@ -181,7 +214,7 @@ def main() -> None:
     if unknown:
         parser.error(f"no benchmark named {', '.join(sorted(unknown))}: {', '.join(RUNNERS)}")
     results = run_all(SMOKE if args.smoke else FULL, args.only)
-    for name in ("query", "console"):
+    for name in ("query", "console", "scale"):
         results.get(name, {}).pop("plans", None)
     print(table(results) if args.only is None else partial_table(results))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

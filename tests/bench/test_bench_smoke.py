@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from bench import console, e2e, feed, intake, pipeline, push, query
+from bench import console, e2e, feed, intake, pipeline, push, query, scale
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +69,16 @@ def test_console_benchmark_runs() -> None:
     # The parent's index, or on a partitioned `events` each partition's copy of it (named after both).
     assert re.search(r"Index Only Scan using \S*(ix_events_)?domain_region_type_occurred_at", health_plan)
     assert re.search(r"Index Scan\b.* using \S*recipient_occurred_at", result["plans"]["recipient page"])
+
+
+def test_scale_benchmark_runs() -> None:
+    result = scale.run(rows=6000, requests=5, drain_rows=500, keep=False)
+    assert set(result["endpoints"]) == {"recipient", "message_id", "domain+time"}
+    week = result["pruning"]["domain+time"]
+    assert week["partitions_read"] <= week["partitions_needed"] < week["partitions_in_table"]
+    assert result["drain"]["ratio"] > 0
+    # One day's rows, dropped with their partition; the batched delete of the same rows leaves them dead.
+    retention = result["retention"]
+    assert retention["drop"]["partitions"] == 1 and not retention["drop"]["partition_left"]
+    assert retention["delete"]["rows"] == retention["day_rows"] > 0
+    assert retention["delete"]["after"]["live_rows"] == 0

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg import sql
@@ -215,25 +215,26 @@ def _joined(template: str, pairs: list[tuple[str, str]]) -> sql.Composable:
 
 def _keys(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
     """The parent's primary and unique keys, as (name, definition), the primary key first."""
-    return [
-        (str(name), str(definition))
-        for name, definition in conn.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'events'::regclass AND contype IN ('p', 'u') ORDER BY contype, conname"
-        ).fetchall()
-    ]
+    return _pairs(
+        conn,
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'events'::regclass AND contype IN ('p', 'u') ORDER BY contype, conname",
+    )
 
 
 def _indexes(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
     """The parent's other indexes, as (name, CREATE INDEX statement)."""
-    return [
-        (str(name), str(definition))
-        for name, definition in conn.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'events'::regclass "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1"
-        ).fetchall()
-    ]
+    return _pairs(
+        conn,
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'events'::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1",
+    )
+
+
+def _pairs(conn: psycopg.Connection[Any], query: LiteralString) -> list[tuple[str, str]]:
+    """A catalog query's (name, definition) rows, as text."""
+    return [(str(name), str(definition)) for name, definition in conn.execute(query).fetchall()]
 
 
 def _catalog(conn: psycopg.Connection[Any]) -> list[tuple[str, ...]]:

@@ -69,6 +69,20 @@ def test_celery_finding_the_app_sets_the_process_up_once() -> None:
     assert (done.returncode, done.stdout.strip()) == (0, "mailhook"), done.stderr
 
 
+def test_a_forked_pool_process_leaves_what_it_loaded_out_of_garbage_collection() -> None:
+    code = (
+        "import gc\n"
+        "from celery import signals\n"
+        "from celery.app.utils import find_app\n"
+        "find_app('workers.celery')\n"
+        "before = gc.get_freeze_count()\n"
+        "signals.worker_process_init.send(sender=None)\n"  # what a prefork pool process sends once forked
+        "print(before, gc.get_freeze_count() > 10_000)\n"
+    )
+    done = run_python(code)
+    assert (done.returncode, done.stdout.strip()) == (0, "0 True"), done.stderr
+
+
 def test_a_configuration_error_ends_the_process_with_one_line_when_the_app_is_asked_for() -> None:
     done = run_python("import workers.celery\nworkers.celery.app", MAILHOOK_ENV="production")
     assert done.returncode == 1

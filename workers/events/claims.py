@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from operator import attrgetter
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -64,8 +65,10 @@ RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 600.0
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedRow:
+class ClaimedRow(NamedTuple):
+    """A claimed row as the drain reads it. A tuple: one is built per row claimed, and a tuple builds in a
+    fifth of a frozen dataclass's time."""
+
     id: int
     kind: str
     route: str
@@ -142,7 +145,10 @@ def _count_attempt(connection: Connection, ids: list[int], until: datetime) -> l
         .values(attempts=inbox.c.attempts + 1, claimed_until=until)
         .returning(*CLAIMED_COLUMNS)
     )
-    return sorted((ClaimedRow(*row) for row in connection.execute(claim)), key=lambda row: row.id)
+    return sorted(map(ClaimedRow._make, connection.execute(claim)), key=_BY_ID)
+
+
+_BY_ID = attrgetter("id")
 
 
 def _ids_in(connection: Connection, ids: list[int]) -> ColumnElement[bool]:

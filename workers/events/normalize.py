@@ -115,10 +115,13 @@ class NormalizedEvent:
     source: str
     payload: dict[str, Any]
 
-    def as_row(self) -> dict[str, Any]:
+    def as_row(self, *, copy_containers: bool = True) -> dict[str, Any]:
         """Every field as a plain dict, ready for a bulk insert. Lists and dicts are copied one level deep,
         enough for a caller to change the row's own containers; `asdict`'s full recursion was the drain's
-        single largest cost."""
+        single largest cost. `copy_containers=False` shares them, for a caller that drops the event at once
+        (the drain: the copy was a tenth of its time per event)."""
+        if not copy_containers:
+            return dict(zip(_EVENT_FIELDS, _values_of(self), strict=True))
         return {name: _copied(value) for name, value in zip(_EVENT_FIELDS, _values_of(self), strict=True)}
 
 
@@ -226,7 +229,7 @@ def _event_data_of(body: object) -> object:
 def _read_event_data(data: object, source: EventSource, storable: bool = False) -> EventFields:
     if not isinstance(data, Mapping):
         raise NormalizationError(f"event data must be a JSON object, not {type(data).__name__}")
-    headers = get_path(data, "message", "headers")
+    headers = _headers_by_name(get_path(data, "message", "headers"))
     return EventFields(
         event=_event_name(data.get("event")),
         timestamp=data.get("timestamp"),
@@ -238,8 +241,8 @@ def _read_event_data(data: object, source: EventSource, storable: bool = False) 
         storage_url=opt_text(get_path(data, "storage", "url")),
         envelope_sender=opt_text(get_path(data, "envelope", "sender")),
         recipient=opt_text(data.get("recipient")),
-        to_header=_header(headers, "to"),
-        message_id=clean_message_id(_header(headers, "message-id")),
+        to_header=opt_text(headers.get("to")),
+        message_id=clean_message_id(headers.get("message-id")),
         tags=_tags(data.get("tags")),
         user_variables=parse_user_variables(data.get("user-variables")),
         reason=_reason(data),
@@ -264,12 +267,16 @@ def _severity(value: object) -> str | None:
     return severity.lower()[:_SEVERITY_MAX] if severity else None
 
 
-def _header(headers: object, name: str) -> str | None:
-    """A message header by case-insensitive name: Mailgun lower-cases them, a hand-made payload may not."""
+def _headers_by_name(headers: object) -> dict[str, object]:
+    """The message headers by lower-cased name, the first of a name that repeats in another case: Mailgun
+    lower-cases them, a hand-made payload may not."""
     if not isinstance(headers, Mapping):
-        return None
-    values = (v for k, v in headers.items() if isinstance(k, str) and k.lower() == name)
-    return opt_text(next(values, None))
+        return {}
+    by_name: dict[str, object] = {}
+    for name, value in headers.items():
+        if isinstance(name, str):
+            by_name.setdefault(name.lower(), value)
+    return by_name
 
 
 def _tags(value: object) -> list[str]:
@@ -280,8 +287,11 @@ def _tags(value: object) -> list[str]:
 
 def _reason(data: Mapping[str, Any]) -> str | None:
     """Mailgun's `reason`; rejected events carry it in `reject.reason`, list upload errors in `error`."""
-    candidates = (data.get("reason"), get_path(data, "reject", "reason"), get_path(data, "error", "message"))
-    return next((reason for reason in map(opt_text, candidates) if reason), None)
+    return (
+        opt_text(data.get("reason"))
+        or opt_text(get_path(data, "reject", "reason"))
+        or opt_text(get_path(data, "error", "message"))
+    )
 
 
 def _delivery_status(value: object) -> dict[str, Any] | None:
@@ -340,24 +350,24 @@ def _capped(value: str | None, limit: int) -> str | None:
 
 def _domain(fields: EventFields, hint: str | None) -> str | None:
     """The payload's domain, the storage URL's, the envelope sender's, then the URL hint's."""
-    candidates = (
-        clean_domain(fields.domain),
-        storage_domain(fields.storage_url),
-        address_domain(fields.envelope_sender),
-        clean_domain(hint),
+    return (
+        clean_domain(fields.domain)
+        or storage_domain(fields.storage_url)
+        or address_domain(fields.envelope_sender)
+        or clean_domain(hint)
     )
-    return next((domain for domain in candidates if domain), None)
 
 
 def _region(domain: str | None, storage_url: str | None, context: _Context) -> str:
     """Configuration first (it is the truth), then the storage host, then the URL hint, then US."""
     configured = region_for_domain(domain, context.domain_regions)
-    candidates = (
-        normalize_region(configured) if isinstance(configured, str) else None,
-        region_for_url(storage_url),
-        normalize_region(context.region_hint) if isinstance(context.region_hint, str) else None,
+    hint = context.region_hint
+    return (
+        (normalize_region(configured) if isinstance(configured, str) else None)
+        or region_for_url(storage_url)
+        or (normalize_region(hint) if isinstance(hint, str) else None)
+        or "us"
     )
-    return next((region for region in candidates if region), "us")
 
 
 def _event_type(

@@ -25,6 +25,7 @@ _DOMAIN = re.compile(r"(?:[\w-]+\.)+[\w-]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST = Decimal(946_684_800)  # 2000-01-01: older than any Mailgun event
 _LATEST = Decimal(4_102_444_800)  # 2100-01-01
+_EARLIEST_SECONDS, _LATEST_SECONDS = int(_EARLIEST), int(_LATEST)
 _ABSURD = Decimal(10) ** 20  # beyond even nanoseconds: refused before any arithmetic can overflow
 # (threshold, divisor): a timestamp this large is in a finer unit than seconds.
 _UNIT_SCALES = ((Decimal(10) ** 17, Decimal(10) ** 9), (Decimal(10) ** 14, Decimal(10) ** 6),
@@ -84,6 +85,8 @@ def opt_text(value: object) -> str | None:
     """A stripped, non-empty string, or None for anything else."""
     if not isinstance(value, str):
         return None
+    if value.isascii() and "\x00" not in value:  # clean already, as nearly every value is: one call fewer
+        return value.strip() or None
     return clean_text(value).strip() or None
 
 
@@ -264,6 +267,10 @@ def delivery_status(
 
 def parse_timestamp(value: object) -> datetime:
     """Epoch seconds (float, int or numeric text) to an aware UTC datetime, microseconds kept exactly."""
+    if type(value) is float:
+        plain = _plain_seconds(repr(value))
+        if plain is not None:
+            return _EPOCH + timedelta(seconds=plain[0], microseconds=plain[1])
     seconds = _as_decimal(value)
     if seconds is None or not seconds.is_finite() or not 0 <= seconds < _ABSURD:
         raise NormalizationError(f"timestamp is missing or not a number: {_preview(value)}")
@@ -275,6 +282,20 @@ def parse_timestamp(value: object) -> datetime:
         raise NormalizationError(f"timestamp is outside 2000-2100: {_preview(value)}")
     micros = (seconds * _MICROSECOND).to_integral_value(rounding=ROUND_HALF_EVEN)
     return _EPOCH + timedelta(microseconds=int(micros))
+
+
+def _plain_seconds(text: str) -> tuple[int, int] | None:
+    """(seconds, microseconds) of a float's shortest text when it is plain epoch seconds within 2000-2100
+    with at most six decimals, as every Mailgun webhook writes it; else None, for the Decimal path, which
+    gives the same answer for these. Reading the digits costs a sixth of the Decimal arithmetic, and this
+    runs for every event the drain stores."""
+    whole, dot, fraction = text.partition(".")
+    if not dot or len(fraction) > 6 or not whole.isdigit() or not fraction.isdigit():
+        return None  # an exponent, a sign, nan or inf, or digits past the microsecond to round
+    seconds = int(whole)
+    if not _EARLIEST_SECONDS <= seconds < _LATEST_SECONDS:
+        return None  # another unit, or outside 2000-2100: the Decimal path says which
+    return seconds, int(fraction.ljust(6, "0"))
 
 
 def _as_decimal(value: object) -> Decimal | None:

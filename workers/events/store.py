@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import psycopg
@@ -68,8 +69,9 @@ def store_events(
     return [StoredEvent._make(row) for row in inserted]
 
 
-def _copy_new(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[StoredEvent] | None:
-    """COPY the rows straight into `events` and return them as inserted; None if one is already stored."""
+def _copy_new(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
+    """COPY the rows straight into `events` and return them as inserted (the STORED_COLUMNS of each); None if
+    one is already stored."""
     columns = list(rows[0])
     json_at = [1 + i for i, column in enumerate(columns) if column in JSON_COLUMNS]
     raw = _raw(connection)
@@ -85,8 +87,8 @@ def _copy_new(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[St
                     copy.write_row(_record(event_id, row, columns, json_at))
     except psycopg.errors.UniqueViolation:
         return None  # the savepoint is rolled back: nothing of this attempt remains
-    facts = STORED_COLUMNS[1:]
-    return [StoredEvent(event_id, *(row[c] for c in facts)) for event_id, row in zip(ids, rows, strict=True)]
+    facts = itemgetter(*STORED_COLUMNS[1:])
+    return [(event_id, *facts(row)) for event_id, row in zip(ids, rows, strict=True)]
 
 
 def _raw(connection: Connection) -> psycopg.Connection[Any]:

@@ -28,6 +28,7 @@ def write_webhook(batch: Batch, row: ClaimedRow, outcome: Outcome) -> None:
     if home is not None:  # the event's region keeps a database of its own: the raw row moves there
         batch.forwards[row.id] = home
         return
-    event = outcome.as_row()  # a fresh dict: completed in place rather than copied again
+    # A fresh dict, completed in place; its lists and dicts are the event's own, which nothing else holds.
+    event = outcome.as_row(copy_containers=False)
     event["inbox_id"], event["received_at"] = row.id, row.received_at
     batch.events.append(event)

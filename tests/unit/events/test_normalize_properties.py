@@ -6,12 +6,14 @@ import json
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core import json_body
 from app.core.models.events_vocab import EventType
+from workers.events import payload_decode
 from workers.events.normalize import (
     NormalizationError,
     NormalizedEvent,
@@ -207,3 +209,19 @@ def test_a_body_judged_storable_as_decoded_needs_no_cleaning(value: Any) -> None
     document, storable = json_body.loads_checked(body)
     if storable:
         assert json_safe(document) == document
+
+
+@PROPERTY_SETTINGS
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.floats(9e8, 4.2e9) | st.floats(9e17, 2e18))
+def test_a_float_timestamp_read_from_its_digits_is_the_decimal_reading(value: float) -> None:
+    # parse_timestamp reads a plain float's shortest text directly and leaves the rest to Decimal arithmetic:
+    # both must agree to the microsecond, and on what they refuse.
+    def reading(parse: Callable[[object], Any]) -> Any:
+        try:
+            return parse(value)
+        except NormalizationError as exc:
+            return str(exc)
+
+    fast = reading(payload_decode.parse_timestamp)
+    with patch.object(payload_decode, "_plain_seconds", lambda text: None):
+        assert reading(payload_decode.parse_timestamp) == fast

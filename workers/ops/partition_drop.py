@@ -47,10 +47,15 @@ def drop_expired_partitions(engine: Engine, cutoff: datetime) -> Dropped:
 
 
 def _drop_with_retries(engine: Engine, name: str) -> int:
+    # Before the lock: a partition never analyzed is counted, and a count of a day's rows takes a second or
+    # more, which under the lock would hold every insert into and read of `events` up for as long.
+    with engine.connect() as connection:
+        rows = _rows(connection, name)
     for attempt in range(1, DROP_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
-                return _drop(connection, name)
+                _drop(connection, name, rows)
+                return rows
         except OperationalError as exc:
             if not isinstance(exc.orig, LockNotAvailable) or attempt == DROP_ATTEMPTS:
                 raise
@@ -59,7 +64,7 @@ def _drop_with_retries(engine: Engine, name: str) -> int:
     raise AssertionError("unreachable")
 
 
-def _drop(connection: Connection, partition: str) -> int:
+def _drop(connection: Connection, partition: str, rows: int) -> None:
     # The name comes from the catalog (partitions()); quoted all the same, whoever made the partition.
     name = connection.dialect.identifier_preparer.quote(partition)
     connection.execute(text(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
@@ -69,15 +74,14 @@ def _drop(connection: Connection, partition: str) -> int:
     ).first()
     if last is not None:
         raise_feed_horizon(connection, (int(last[0]), int(last[1])))
-    rows = _rows(connection, name)
     connection.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
     connection.execute(text(f"DROP TABLE {name}"))
     log.info("retention: partition %s dropped (about %d events)", partition, rows)
-    return rows
 
 
-def _rows(connection: Connection, name: str) -> int:
+def _rows(connection: Connection, partition: str) -> int:
     """The partition's rows as the statistics know them (no scan); counted if it was never analyzed."""
+    name = connection.dialect.identifier_preparer.quote(partition)
     estimate = connection.scalar(
         text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:n)"), {"n": name}
     )

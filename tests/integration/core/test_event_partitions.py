@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core import migrate
@@ -26,6 +26,7 @@ from tests.conftest import throwaway_database
 from tests.integration.conftest import Api, add_event, add_inbox_row, event_row
 from workers.events.store import store_events
 from workers.ops.checks import check_partitions
+from workers.ops.partition_drop import drop_expired_partitions
 from workers.ops.retention import purge
 
 pytestmark = pytest.mark.postgres
@@ -153,6 +154,28 @@ def test_retention_drops_whole_partitions_and_deletes_only_in_the_one_straddling
             text("SELECT feed_xact, event_id FROM feed_horizon WHERE id = :row"), {"row": HORIZON_ROW}
         ).one()
     assert tuple(horizon) == max(tuple(p) for p in positions)  # a cursor before any of them is refused
+
+
+def test_a_partition_never_analyzed_is_counted_before_events_is_locked(engine: Engine) -> None:
+    make_days(engine, -40)
+    for hour in (1, 2, 3):
+        add_event(engine, occurred_at=day(-40) + timedelta(hours=hour))
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        dropped = drop_expired_partitions(engine, day(-39))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    assert (dropped.partitions, dropped.rows) == (1, 3)
+    counted = next(i for i, sql in enumerate(statements) if "count(*)" in sql)
+    locked = next(i for i, sql in enumerate(statements) if sql.startswith("LOCK TABLE events"))
+    # Counting a day's rows takes seconds at volume: under the lock, every write and read of events waits.
+    assert counted < locked, statements
 
 
 def test_check_warns_while_the_default_partition_holds_rows(engine: Engine) -> None:

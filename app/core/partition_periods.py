@@ -90,3 +90,16 @@ def expired(ranges: Sequence[Range], cutoff: datetime) -> list[Range]:
 def is_partition_name(name: str) -> bool:
     """Whether a table name is one of `events`' partitions (schema comparisons leave them out)."""
     return name == DEFAULT_PARTITION or (name.startswith(NAME_PREFIX) and name[len(NAME_PREFIX) :].isdigit())
+
+
+def held_at_most_until(name: str) -> datetime | None:
+    """The latest time a partition of this name can hold (the end of its month, whatever its width), from
+    the name alone: for a partition that was detached and not yet dropped, whose bounds are gone with it."""
+    digits = name.removeprefix(NAME_PREFIX)
+    if not name.startswith(NAME_PREFIX) or not digits.isdigit() or len(digits) not in (6, 8):
+        return None
+    try:
+        lower = datetime.strptime(digits[:6] + "01", "%Y%m%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return next_start(lower, MONTHLY)

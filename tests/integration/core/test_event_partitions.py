@@ -165,17 +165,47 @@ def test_a_partition_never_analyzed_is_counted_before_events_is_locked(engine: E
     def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
         statements.append(statement)
 
+    def committed(conn: object) -> None:
+        statements.append("COMMIT")
+
     event.listen(engine, "before_cursor_execute", seen)
+    event.listen(engine, "commit", committed)
     try:
         dropped = drop_expired_partitions(engine, day(-39))
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+        event.remove(engine, "commit", committed)
 
     assert (dropped.partitions, dropped.rows) == (1, 3)
-    counted = next(i for i, sql in enumerate(statements) if "count(*)" in sql)
-    locked = next(i for i, sql in enumerate(statements) if sql.startswith("LOCK TABLE events"))
-    # Counting a day's rows takes seconds at volume: under the lock, every write and read of events waits.
-    assert counted < locked, statements
+    assert f"events_p{day(-40):%Y%m%d}" not in names(engine)
+
+    def at(start: str) -> int:
+        return next(i for i, sql in enumerate(statements) if sql.startswith(start))
+
+    # Counting a day's rows, and unlinking a day's files (at the drop's commit), each take a second or more
+    # at volume: under the lock on events, every write and read of it would wait as long.
+    assert at("SELECT count(*)") < at("LOCK TABLE events") < at("ALTER TABLE events DETACH"), statements
+    assert "COMMIT" in statements[at("ALTER TABLE events DETACH") : at("DROP TABLE")], statements
+
+
+def test_a_table_left_detached_by_a_stopped_run_is_dropped_by_the_next_once_expired(engine: Engine) -> None:
+    make_days(engine, -70, -2)
+    add_event(engine, occurred_at=day(-70) + timedelta(hours=1))
+    old, recent = f"events_p{day(-70):%Y%m%d}", f"events_p{day(-2):%Y%m%d}"
+    with engine.begin() as connection:  # what a run stopped between its detach and its drop leaves
+        for name in (old, recent):
+            connection.execute(text(f"ALTER TABLE events DETACH PARTITION {name}"))
+        connection.execute(text("CREATE TABLE events_pnotes (note text)"))  # named alike, not a partition
+
+    dropped = drop_expired_partitions(engine, day(-30))
+
+    assert dropped.partitions == 0  # none attached had expired
+    with engine.connect() as connection:
+        left = {name for name in (old, recent, "events_pnotes") if connection.scalar(
+            text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}
+        )}  # fmt: skip
+    # The recent one may still hold a day the retention keeps: only one wholly past it goes.
+    assert left == {recent, "events_pnotes"}
 
 
 def test_check_warns_while_the_default_partition_holds_rows(engine: Engine) -> None:

@@ -11,6 +11,7 @@ from app.core.partition_periods import (
     ahead,
     expired,
     gaps,
+    held_at_most_until,
     is_partition_name,
     partition_name,
     period_start,
@@ -70,3 +71,10 @@ def test_only_ranges_wholly_before_the_cutoff_expire() -> None:
     days = [Range(at(2026, 11, d), at(2026, 11, d + 1)) for d in (1, 2, 3)]
     assert expired(days, at(2026, 11, 3, 12)) == days[:2]
     assert expired(days, at(2026, 11, 3)) == days[:2]
+
+
+def test_a_detached_partition_holds_at_most_until_the_end_of_the_month_its_name_starts() -> None:
+    assert held_at_most_until("events_p20261005") == datetime(2026, 11, 1, tzinfo=UTC)
+    assert held_at_most_until("events_p202612") == datetime(2027, 1, 1, tzinfo=UTC)
+    for not_one in ("events_default", "events_pnotes", "events_p2026", "events_p20261399", "inbox"):
+        assert held_at_most_until(not_one) is None, not_one

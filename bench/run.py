@@ -175,6 +175,7 @@ def table(results: dict[str, Any]) -> str:
             f"{s['retention']['drop']['bloat_mib']} ({s['retention']['delete']['bloat_mib']})",
             "",
         ),
+        ("scale one day's drop: events locked s", f"{s['retention']['drop']['events_locked_seconds']}", ""),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'value'.ljust(34)}  ratio", "-" * (width + 44)]

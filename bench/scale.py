@@ -18,6 +18,8 @@ import random
 import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -230,9 +232,10 @@ def _drop_against_delete(loaded: Loaded) -> dict[str, Any]:
         conn.execute(f"TRUNCATE {oldest.name}")  # type: ignore[arg-type]
     _reload_day(loaded, oldest.name, lo, hi)
     database_before = _database_bytes(loaded.url)
-    started = time.perf_counter()
-    dropped = drop_expired_partitions(engine, oldest.range.upper)
-    drop_seconds = time.perf_counter() - started
+    with _time_locked(engine) as locked:
+        started = time.perf_counter()
+        dropped = drop_expired_partitions(engine, oldest.range.upper)
+        drop_seconds = time.perf_counter() - started
     with psycopg.connect(loaded.url, autocommit=True) as conn:
         left = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (oldest.name,)).fetchone()[0]  # type: ignore[index]
     freed = database_before - _database_bytes(loaded.url)
@@ -252,11 +255,38 @@ def _drop_against_delete(loaded: Loaded) -> dict[str, Any]:
         "drop": {
             "partitions": dropped.partitions,
             "seconds": round(drop_seconds, 3),
+            # What the service feels: how long `events` itself was locked (from the LOCK to its commit).
+            "events_locked_seconds": round(sum(locked), 3),
             "partition_left": bool(left),
             "freed_mib": round(freed / 2**20, 1),
             "bloat_mib": 0.0 if not left else None,
         },
     }
+
+
+@contextmanager
+def _time_locked(engine: Any) -> Iterator[list[float]]:
+    """The seconds from each `LOCK TABLE events` the engine sends to the commit that releases it."""
+    from sqlalchemy import event
+
+    spans: list[float] = []
+    since: list[float] = []
+
+    def sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("LOCK TABLE events"):
+            since.append(time.perf_counter())
+
+    def committed(conn: Any) -> None:
+        if since:
+            spans.append(time.perf_counter() - since.pop())
+
+    event.listen(engine, "before_cursor_execute", sent)
+    event.listen(engine, "commit", committed)
+    try:
+        yield spans
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+        event.remove(engine, "commit", committed)
 
 
 def _reload_day(loaded: Loaded, partition: str, lo: int, hi: int) -> None:

@@ -80,5 +80,6 @@ def test_scale_benchmark_runs() -> None:
     # One day's rows, dropped with their partition; the batched delete of the same rows leaves them dead.
     retention = result["retention"]
     assert retention["drop"]["partitions"] == 1 and not retention["drop"]["partition_left"]
+    assert 0 < retention["drop"]["events_locked_seconds"] <= retention["drop"]["seconds"]
     assert retention["delete"]["rows"] == retention["day_rows"] > 0
     assert retention["delete"]["after"]["live_rows"] == 0

@@ -89,7 +89,7 @@ SQL_ALLOWED = {
         'connection.execute(text(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS)"))',
     ),
     ("app/core/partitions.py", 'f"INSERT INTO {name} SELECT * FROM moved"'),
-    ("workers/ops/partition_drop.py", 'connection.execute(text(f"DROP TABLE {name}"))'),
+    ("workers/ops/partition_drop.py", 'connection.execute(text(f"DROP TABLE IF EXISTS {name}"))'),
 }
 _FORMATTED_SQL = re.compile(
     r"""(?:f["'][^"']*\b(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|CREATE|DROP|WHERE)\b"""

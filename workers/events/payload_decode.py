@@ -85,8 +85,6 @@ def opt_text(value: object) -> str | None:
     """A stripped, non-empty string, or None for anything else."""
     if not isinstance(value, str):
         return None
-    if value.isascii() and "\x00" not in value:  # clean already, as nearly every value is: one call fewer
-        return value.strip() or None
     return clean_text(value).strip() or None
 
 

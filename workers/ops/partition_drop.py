@@ -23,7 +23,7 @@ from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-from app.core.partition_periods import DEFAULT_PARTITION, NAME_PREFIX, PARENT, expired, held_at_most_until
+from app.core.partition_periods import NAME_PREFIX, PARENT, expired, held_at_most_until
 from app.core.partitions import partitions
 from workers.ops.feed_horizon import raise_feed_horizon
 
@@ -47,14 +47,14 @@ def drop_expired_partitions(engine: Engine, cutoff: datetime) -> Dropped:
         left_detached = _left_detached(connection, cutoff) if found else []
     ranges = {p.range: p.name for p in found if p.range is not None}
     names = [ranges[r] for r in expired(list(ranges), cutoff)]
-    rows = sum(_drop_with_retries(engine, name) for name in names)
+    rows = sum(_drop_partition(engine, name) for name in names)
     for name in left_detached:
         log.info("retention: %s was detached and not dropped: dropping it", name)
         _drop_detached(engine, name)
     return Dropped(len(names), rows)
 
 
-def _drop_with_retries(engine: Engine, name: str) -> int:
+def _drop_partition(engine: Engine, name: str) -> int:
     # Before the lock: a partition never analyzed is counted, and a count of a day's rows takes a second or
     # more, which under the lock would hold every insert into and read of `events` up for as long.
     with engine.connect() as connection:
@@ -105,10 +105,9 @@ def _left_detached(connection: Connection, cutoff: datetime) -> list[str]:
     names = connection.scalars(
         text(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
-            "AND relnamespace = current_schema()::regnamespace AND starts_with(relname, :prefix) "
-            "AND relname <> :default AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = pg_class.oid)"
+            "AND relnamespace = current_schema()::regnamespace AND starts_with(relname, :prefix)"
         ),
-        {"prefix": NAME_PREFIX, "default": DEFAULT_PARTITION},
+        {"prefix": NAME_PREFIX},
     )
     return [name for name in names if (until := held_at_most_until(name)) is not None and until <= cutoff]
 

@@ -2,7 +2,9 @@
 
 Lists walk (occurred_at, id): newest first for /events, oldest first for a message's timeline. recipient,
 message_id and domain each have a (column, occurred_at, id) index that serves filter and order at once; the
-other filters narrow an index walk. `tag` on Postgres wants a GIN index once rare tags are asked for.
+other filters narrow an index walk. On Postgres each page is asked for so that the partitions are read in
+time order, the newest (or oldest) first, and those after the page's last row not at all
+(app/core/event_order.py). `tag` on Postgres wants a GIN index once rare tags are asked for.
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ from app.api.params import (
 )
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
+from app.core.event_order import time_ordered
 from app.core.feed_read import ITEM_COLUMNS, event_item
 from app.core.models.base import BigId, UTCDateTime
 from app.core.models.events import Event
 from app.core.models.events_vocab import EventType
+from app.core.partition_periods import Range
+from app.core.partitions import covered_range
 
 events = Event.__table__
 LIST_PARAMS = (
@@ -112,25 +117,28 @@ def keyset_query(
     limit: int,
     *,
     newest_first: bool,
+    covered: Range | None = None,
 ) -> Select[Any]:
-    query = select(*ITEM_COLUMNS).where(*conditions)
+    """One page after `after`; `covered` (the partitions' unbroken stretch) lets Postgres read the
+    partitions in order (app/core/event_order.py)."""
     if after is not None:
         key = tuple_(events.c.occurred_at, events.c.id)
         # Typed binds: SQLite compares the stored text form, which only UTCDateTime knows how to write.
         position = tuple_(
             bindparam("after_at", after[0], type_=UTCDateTime()), bindparam("after_id", after[1], type_=BigId)
         )
-        query = query.where(key < position if newest_first else key > position)
-    if newest_first:
-        return query.order_by(events.c.occurred_at.desc(), events.c.id.desc()).limit(limit)
-    return query.order_by(events.c.occurred_at, events.c.id).limit(limit)
+        conditions = [*conditions, key < position if newest_first else key > position]
+    return time_ordered(ITEM_COLUMNS, conditions, limit, newest_first=newest_first, covered=covered)
 
 
 def _page(scope: Scope, args: Args, conditions: list[ColumnElement[bool]], listing: str) -> dict[str, Any]:
     limit = parse_limit(args.get("limit"))
     after = decode_time_cursor(listing, args["cursor"]) if "cursor" in args else None
-    query = keyset_query(conditions, after, limit + 1, newest_first=listing == NEWEST_FIRST)
+    newest_first = listing == NEWEST_FIRST
     with scope.read_engine.connect() as connection:
+        query = keyset_query(
+            conditions, after, limit + 1, newest_first=newest_first, covered=covered_range(connection)
+        )
         fetched = connection.execute(query).mappings().all()
     rows, next_cursor = page_of(
         fetched, limit, lambda row: encode_time_cursor(listing, row["occurred_at"], row["id"])

@@ -103,3 +103,17 @@ def held_at_most_until(name: str) -> datetime | None:
     except ValueError:
         return None
     return next_start(lower, MONTHLY)
+
+
+def newest_unbroken(ranges: Iterable[Range]) -> Range | None:
+    """The stretch of time that the newest range and the ranges right before it cover without a gap: where
+    a reader can be sure no row of the default partition lies. None without ranges."""
+    ordered = sorted(ranges, reverse=True)
+    if not ordered:
+        return None
+    lower, upper = ordered[0]
+    for earlier in ordered[1:]:
+        if earlier.upper != lower:
+            break
+        lower = earlier.lower
+    return Range(lower, upper)

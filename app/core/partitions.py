@@ -21,13 +21,27 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, text
 
-from app.core.partition_periods import DEFAULT_PARTITION, PARENT, Range, ahead, gaps, partition_name
+from app.core.partition_periods import (
+    DEFAULT_PARTITION,
+    PARENT,
+    Range,
+    ahead,
+    gaps,
+    newest_unbroken,
+    partition_name,
+)
+from app.core.reading import Reading
 
 log = logging.getLogger(__name__)
 
 _BOUND = re.compile(r"FROM \('([^']+)'\) TO \('([^']+)'\)")
 # How many rows of the default partition `mailhook check` counts at most before saying "at least".
 DEFAULT_ROWS_COUNTED = 10_000
+# How long a process trusts what it read of the partitions' bounds, which shape its reads of `events`
+# (app/core/event_order.py). Stale bounds never change an answer, only how fast it comes: after a partition
+# is created or dropped, reads are planned the slower way for at most this long.
+COVERED_SECONDS = 60.0
+_covered: dict[Engine, Reading[tuple[Range | None]]] = {}
 
 
 class Partition(NamedTuple):
@@ -58,6 +72,13 @@ def partitions(connection: Connection) -> list[Partition]:
     found = [Partition(name, _range(bound)) for name, bound in rows]
     ranged = sorted((p for p in found if p.range is not None), key=lambda p: p.range or ())
     return ranged + [p for p in found if p.range is None]
+
+
+def covered_range(connection: Connection) -> Range | None:
+    """The newest unbroken stretch of time `events`' ranged partitions cover, as this process read it at most
+    COVERED_SECONDS ago from the connection's database; None on SQLite or an unpartitioned table."""
+    reading = _covered.setdefault(connection.engine, Reading(COVERED_SECONDS))
+    return reading.read(lambda: (newest_unbroken(p.range for p in partitions(connection) if p.range),))[0]
 
 
 def _range(bound: str) -> Range | None:

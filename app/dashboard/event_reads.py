@@ -3,7 +3,8 @@
 A recipient's events are paged newest first across the databases: each database is read by its own
 (recipient, occurred_at, id) index, and the pages are merged by (occurred_at desc, database, id desc). The
 cursor names the last row shown as time, database and id, so the next page starts exactly after it in every
-database. A message's events, or an event by Mailgun's id, come from the message and event-id indexes.
+database. A message's events, or an event by Mailgun's id, come from the message and event-id indexes. Pages
+on Postgres read the partitions in time order (app/core/event_order.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, Table, and_, false, or_, select, true
 
+from app.core.event_order import time_ordered
 from app.core.models.events import Event
+from app.core.partitions import covered_range
 from app.core.stores import Store
 
 events: Table = Event.__table__  # type: ignore[assignment]
@@ -39,6 +42,7 @@ SHOWN = (
     "geolocation",
     "source",
 )
+SHOWN_COLUMNS = tuple(events.c[name] for name in SHOWN)
 MESSAGE_EVENTS_SHOWN = 500  # a message has a handful; this bounds a pathological one
 
 
@@ -83,13 +87,11 @@ def recipient_events(
     rank = {store.name: n for n, (store, _) in enumerate(databases)}
     found: list[tuple[int, EventView]] = []
     for store, engine in databases:
-        query = (
-            _columns()
-            .where(events.c.recipient == address, _after(after, rank, store.name))
-            .order_by(events.c.occurred_at.desc(), events.c.id.desc())
-            .limit(limit + 1)
-        )
+        conditions = [events.c.recipient == address, _after(after, rank, store.name)]
         with engine.connect() as connection:
+            query = time_ordered(
+                SHOWN_COLUMNS, conditions, limit + 1, newest_first=True, covered=covered_range(connection)
+            )
             rows = connection.execute(query).mappings()
             found += [(rank[store.name], EventView(store.name, dict(row))) for row in rows]
     found.sort(key=lambda pair: (_timestamp(pair[1]), -pair[0], pair[1].id), reverse=True)
@@ -104,13 +106,15 @@ def message_events(databases: Sequence[tuple[Store, Engine]], message_id: str) -
     """Every event of the message, oldest first (a timeline), with its raw payload."""
     found: list[EventView] = []
     for store, engine in databases:
-        query = (
-            select(*[events.c[name] for name in SHOWN], events.c.payload)
-            .where(events.c.message_id == message_id)
-            .order_by(events.c.occurred_at, events.c.id)
-            .limit(MESSAGE_EVENTS_SHOWN)
-        )
+        columns = [*SHOWN_COLUMNS, events.c.payload]
         with engine.connect() as connection:
+            query = time_ordered(
+                columns,
+                [events.c.message_id == message_id],
+                MESSAGE_EVENTS_SHOWN,
+                newest_first=False,
+                covered=covered_range(connection),
+            )
             found += [EventView(store.name, dict(r)) for r in connection.execute(query).mappings()]
     return sorted(found, key=lambda view: (_timestamp(view), view.store, view.id))
 
@@ -144,7 +148,7 @@ def _any_row(databases: Sequence[tuple[Store, Engine]], condition: ColumnElement
 
 
 def _columns() -> Select[Any]:
-    return select(*[events.c[name] for name in SHOWN])
+    return select(*SHOWN_COLUMNS)
 
 
 def _after(after: Position | None, rank: dict[str, int], store: str) -> ColumnElement[bool]:

@@ -13,6 +13,7 @@ from app.core.partition_periods import (
     gaps,
     held_at_most_until,
     is_partition_name,
+    newest_unbroken,
     partition_name,
     period_start,
     periods_between,
@@ -78,3 +79,12 @@ def test_a_detached_partition_holds_at_most_until_the_end_of_the_month_its_name_
     assert held_at_most_until("events_p202612") == datetime(2027, 1, 1, tzinfo=UTC)
     for not_one in ("events_default", "events_pnotes", "events_p2026", "events_p20261399", "inbox"):
         assert held_at_most_until(not_one) is None, not_one
+
+
+def test_the_newest_unbroken_stretch_ends_at_the_newest_range_and_stops_at_the_first_gap() -> None:
+    days = [Range(at(2026, 12, d), at(2026, 12, d + 1)) for d in (1, 2, 3, 5, 6)]
+    month = Range(at(2026, 11, 1), at(2026, 12, 1))
+    assert newest_unbroken(reversed(days)) == Range(at(2026, 12, 5), at(2026, 12, 7))  # any order in
+    assert newest_unbroken([month, *days[:3]]) == Range(at(2026, 11, 1), at(2026, 12, 4))  # mixed widths
+    assert newest_unbroken(days[:1]) == days[0]
+    assert newest_unbroken([]) is None

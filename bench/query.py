@@ -111,11 +111,19 @@ def _plans(url: str, cases: dict[str, Any]) -> dict[str, str]:
     from sqlalchemy.dialects import postgresql
 
     from app.api.events import keyset_query
+    from app.core.db import make_engine
+    from app.core.partitions import covered_range
 
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            covered = covered_range(connection)
+    finally:
+        engine.dispose()
     plans = {}
     with psycopg.connect(url) as conn:
         for name, conditions in cases.items():
-            query = keyset_query(conditions, None, 51, newest_first=True)
+            query = keyset_query(conditions, None, 51, newest_first=True, covered=covered)
             sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
             lines = conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql).fetchall()  # type: ignore[arg-type]
             plans[name] = "\n".join(line[0] for line in lines)

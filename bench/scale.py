@@ -129,11 +129,19 @@ def _cases(loaded: Loaded) -> dict[str, Any]:
 
 
 def _pruning(plan: str, loaded: Loaded, name: str) -> dict[str, int]:
-    """The partitions the plan reads, against those the request's time range needs (all without one)."""
-    read = len(set(_PARTITION.findall(plan)))
+    """The partitions in the plan and those it read (a partition after the page's last row is in the plan
+    but never executed), against those the request's time range needs (all without one)."""
+    planned = set(_PARTITION.findall(plan))
+    read = {
+        found
+        for line in plan.splitlines()
+        if "never executed" not in line
+        for found in _PARTITION.findall(line)
+    }
     needed = PLAN_WEEK_DAYS if name == "domain+time" else _partition_count(loaded.url)
     return {
-        "partitions_read": read,
+        "partitions_planned": len(planned),
+        "partitions_read": len(read),
         "partitions_needed": needed,
         "partitions_in_table": _partition_count(loaded.url),
     }

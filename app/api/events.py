@@ -30,6 +30,7 @@ from app.api.params import (
 )
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
+from app.core.db import reading
 from app.core.event_order import time_ordered
 from app.core.feed_read import ITEM_COLUMNS, event_item
 from app.core.models.base import BigId, UTCDateTime
@@ -80,7 +81,7 @@ def get_event(event_id: str) -> Response:
     query = select(*ITEM_COLUMNS, events.c.payload).where(
         events.c.id == path_id(event_id, "event"), *scope.only(events.c.region)
     )
-    with scope.read_engine.connect() as connection:
+    with reading(scope.read_engine) as connection:
         row = connection.execute(query).mappings().first()
     if row is None:
         raise not_found("event")
@@ -135,7 +136,7 @@ def _page(scope: Scope, args: Args, conditions: list[ColumnElement[bool]], listi
     limit = parse_limit(args.get("limit"))
     after = decode_time_cursor(listing, args["cursor"]) if "cursor" in args else None
     newest_first = listing == NEWEST_FIRST
-    with scope.read_engine.connect() as connection:
+    with reading(scope.read_engine) as connection:
         query = keyset_query(
             conditions, after, limit + 1, newest_first=newest_first, covered=covered_range(connection)
         )

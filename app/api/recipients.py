@@ -16,6 +16,7 @@ from app.api.params import read_args, text_param
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.api.suppressions import recipient_sync
+from app.core.db import reading
 from app.core.models.events import Event
 from app.core.models.events_vocab import EventType
 
@@ -28,7 +29,7 @@ def recipient_summary(address: str) -> Response:
     scope = request_scope(read_args(request.args.items(multi=True), (REGION,)))
     # Addresses are stored lower-cased whole, so an exact match on the lowered input is case-insensitive.
     address = text_param(address, "address").strip().lower()
-    with scope.read_engine.connect() as connection:
+    with reading(scope.read_engine) as connection:
         rows = connection.execute(latest_per_type(address, scope)).mappings().all()
         sync = recipient_sync(connection, address, scope)
     if not rows:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, RowMapping, bindparam, func, select, text, tuple_
 
+from app.core.db import reading
 from app.core.feed_positions import START, Position, encode_position, seen_through
 from app.core.models.base import BigId
 from app.core.models.events import Event
@@ -63,7 +64,7 @@ def read_page(
 ) -> Page:
     """Up to `limit` rows after `after`, in feed order. With `through`, only rows up to it, and a page that
     is not full ends there: a push retry reads exactly the batch it sent before, whatever came since."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         # The bound first, the rows after: every row below the bound had finished before the rows are read.
         bound = read_bound(connection) if through is None else through
         query = select(*ITEM_COLUMNS, events.c.feed_xact).where(*conditions)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, Table, and_, false, or_, select, true
 
+from app.core.db import reading
 from app.core.event_order import time_ordered
 from app.core.models.events import Event
 from app.core.partitions import covered_range
@@ -88,7 +89,7 @@ def recipient_events(
     found: list[tuple[int, EventView]] = []
     for store, engine in databases:
         conditions = [events.c.recipient == address, _after(after, rank, store.name)]
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             query = time_ordered(
                 SHOWN_COLUMNS, conditions, limit + 1, newest_first=True, covered=covered_range(connection)
             )
@@ -107,7 +108,7 @@ def message_events(databases: Sequence[tuple[Store, Engine]], message_id: str) -
     found: list[EventView] = []
     for store, engine in databases:
         columns = [*SHOWN_COLUMNS, events.c.payload]
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             query = time_ordered(
                 columns,
                 [events.c.message_id == message_id],
@@ -126,7 +127,7 @@ def events_by_mailgun_id(databases: Sequence[tuple[Store, Engine]], event_id: st
         query = (
             _columns().add_columns(events.c.payload).where(events.c.mailgun_event_id == event_id).limit(20)
         )
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             found += [EventView(store.name, dict(r)) for r in connection.execute(query).mappings()]
     return sorted(found, key=_timestamp, reverse=True)
 
@@ -141,7 +142,7 @@ def has_recipient(databases: Sequence[tuple[Store, Engine]], address: str) -> bo
 
 def _any_row(databases: Sequence[tuple[Store, Engine]], condition: ColumnElement[bool]) -> bool:
     for _, engine in databases:
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             if connection.execute(select(events.c.id).where(condition).limit(1)).first() is not None:
                 return True
     return False

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects import postgresql
 
 from app.api.events import keyset_query
-from app.core.db import make_engine
+from app.core.db import make_engine, region_read_engine
 from app.core.event_order import time_ordered
 from app.core.feed_read import ITEM_COLUMNS
 from app.core.models.events import Event
@@ -156,3 +156,19 @@ def test_the_partitions_are_read_in_order_and_those_after_the_page_not_at_all(en
     # Asked for in one piece, the same page merges every partition, the default one included: each is read.
     whole = plan(engine, covered=None)
     assert "Merge Append" in whole and "events_default" in whole and "never executed" not in whole
+
+
+def test_a_listing_a_connection_runs_often_is_prepared_and_stays_prepared(
+    engine: Engine, settings_for: Callable[..., Settings]
+) -> None:
+    """Planning a page over every partition costs more than reading it: a listing must not be planned
+    afresh on every request, as it is when each request's connection goes back to the pool rolled back
+    (psycopg then forgets what it prepared)."""
+    fill(engine)
+    settings = settings_for(engine.url.render_as_string(hide_password=False))
+    api = Api(create_app(settings).test_client())
+    for _ in range(7):  # psycopg prepares a statement at its sixth run on a connection
+        api.get("/events", recipient=RECIPIENT, limit="3")
+    with region_read_engine(settings, None).connect() as connection:  # the connection those requests used
+        prepared = connection.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("FROM events" in statement and "LIMIT" in statement for statement in prepared), prepared

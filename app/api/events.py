@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, tuple_, type_coerce
+from sqlalchemy import ColumnElement, bindparam, exists, func, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.api.pagination import decode_time_cursor, encode_time_cursor, page_of, parse_limit
@@ -31,7 +31,7 @@ from app.api.params import (
 from app.api.problems import not_found
 from app.api.scope import REGION, Scope, request_scope
 from app.core.db import reading
-from app.core.event_order import time_ordered
+from app.core.event_order import TimeOrdered, time_ordered
 from app.core.feed_read import ITEM_COLUMNS, event_item
 from app.core.models.base import BigId, UTCDateTime
 from app.core.models.events import Event
@@ -119,7 +119,7 @@ def keyset_query(
     *,
     newest_first: bool,
     covered: Range | None = None,
-) -> Select[Any]:
+) -> TimeOrdered:
     """One page after `after`; `covered` (the partitions' unbroken stretch) lets Postgres read the
     partitions in order (app/core/event_order.py)."""
     if after is not None:

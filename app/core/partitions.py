@@ -18,6 +18,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, text
 
@@ -41,7 +42,8 @@ DEFAULT_ROWS_COUNTED = 10_000
 # (app/core/event_order.py). Stale bounds never change an answer, only how fast it comes: after a partition
 # is created or dropped, reads are planned the slower way for at most this long.
 COVERED_SECONDS = 60.0
-_covered: dict[Engine, Reading[tuple[Range | None]]] = {}
+# By engine, weakly: an engine disposed and dropped (tests make one per database) takes its reading with it.
+_covered: WeakKeyDictionary[Engine, Reading[tuple[Range | None]]] = WeakKeyDictionary()
 
 
 class Partition(NamedTuple):

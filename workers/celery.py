@@ -31,6 +31,7 @@ from app.core.task_names import (
     QUEUE_DEFAULT,
     QUEUE_INBOX,
     REFRESH_LISTS,
+    SORT_PARTITIONS,
     SWEEP_INBOX,
     SWEEP_STORED_FETCHES,
 )
@@ -47,7 +48,7 @@ MIN_WORKER_PROCESSES = 2
 
 TASK_MODULES = ["workers.events.drain", "workers.inbound.tasks", "workers.sync.tasks"]
 TASK_MODULES += ["workers.poll.reconcile", "workers.ops.retention", "workers.push.tasks"]
-TASK_MODULES += ["workers.ops.partitions_ahead"]
+TASK_MODULES += ["workers.ops.partitions_ahead", "workers.ops.partition_sort"]
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -131,6 +132,12 @@ def _reconcile_schedule(settings: Settings) -> dict[str, Any]:
             "task": CREATE_PARTITIONS,
             "schedule": crontab(hour="*/6", minute=7),
             "options": {"expires": 3600},
+        },
+        # One closed partition rewritten in recipient order per run and database, while any is left.
+        "sort-partitions": {
+            "task": SORT_PARTITIONS,
+            "schedule": crontab(minute=37),
+            "options": {"expires": 3000},
         },
     }
 

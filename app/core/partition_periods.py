@@ -16,6 +16,8 @@ PERIODS = (DAILY, MONTHLY)
 PARENT = "events"
 DEFAULT_PARTITION = "events_default"
 NAME_PREFIX = "events_p"
+# Mailgun retries a webhook for up to 8 hours: a day closed for one more has received its late events.
+SORT_SETTLE = timedelta(days=1)
 
 
 class Range(NamedTuple):
@@ -85,6 +87,15 @@ def partition_name(lower: datetime, period: str) -> str:
 def expired(ranges: Sequence[Range], cutoff: datetime) -> list[Range]:
     """The ranges wholly older than `cutoff`: whole partitions retention can drop."""
     return [r for r in ranges if r.upper <= cutoff]
+
+
+def to_sort(
+    ranges: Iterable[Range], now: datetime, cutoff: datetime, settle: timedelta = SORT_SETTLE
+) -> list[Range]:
+    """The ranges whose partitions are worth rewriting in recipient order (workers/ops/partition_sort.py),
+    newest first: closed for `settle` (the events late for them have come), and not about to be dropped
+    (starting `settle` or more after the retention's cutoff, so retention deletes nothing from them)."""
+    return sorted((r for r in ranges if r.upper <= now - settle and r.lower >= cutoff + settle), reverse=True)
 
 
 def is_partition_name(name: str) -> bool:

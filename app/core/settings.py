@@ -131,6 +131,8 @@ class Settings:
     retention_days: int = 30
     # How wide each partition of `events` is on Postgres (app/core/partitions.py): "daily" or "monthly".
     event_partitions: str = "daily"
+    # Rewrite closed partitions of `events` in recipient order (workers/ops/partition_sort.py).
+    sort_partitions: bool = True
     broker_dir: str = "var/broker"
     # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
     queue_prefix: str = ""
@@ -196,6 +198,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         env=_choice(env, "MAILHOOK_ENV", ENVIRONMENTS, "development"),
         retention_days=_count(env, "MAILHOOK_RETENTION_DAYS", 30, minimum=1),
         event_partitions=event_partitions(env),
+        sort_partitions=_flag(env, "MAILHOOK_SORT_PARTITIONS", True),
         broker_dir=env.get("MAILHOOK_BROKER_DIR", "var/broker"),
         queue_prefix=env.get("MAILHOOK_QUEUE_PREFIX", "").strip(),
         group_commit=_flag(env, "MAILHOOK_GROUP_COMMIT", True),

@@ -8,6 +8,7 @@ SWEEP_INBOX = "mailhook.sweep_inbox"
 POLL_EVENTS = "mailhook.poll_events"
 PURGE_EXPIRED = "mailhook.purge_expired"
 CREATE_PARTITIONS = "mailhook.create_partitions"
+SORT_PARTITIONS = "mailhook.sort_partitions"
 FETCH_STORED_MESSAGE = "mailhook.fetch_stored_message"
 SWEEP_STORED_FETCHES = "mailhook.sweep_stored_fetches"
 

@@ -26,6 +26,7 @@ from app.core.task_names import (
     PUSH_SYNC,
     REFRESH_LISTS,
     SWEEP_INBOX,
+    SORT_PARTITIONS,
     SWEEP_STORED_FETCHES,
 )
 from tests.integration.reconcile_support import running_fakes, seed_old_and_new, settings_for_fakes
@@ -43,6 +44,7 @@ SAFE_TWICE = {
     PURGE_EXPIRED: "task lease (task_leases)",
     PUSH_SUBSCRIPTIONS: "each subscription is leased (lease_until, holder) before its task is sent",
     CREATE_PARTITIONS: "task lease per database (task_leases)",
+    SORT_PARTITIONS: "task lease per database (task_leases), held longer than its time limit",
 }
 
 

@@ -17,6 +17,7 @@ from app.core.partition_periods import (
     partition_name,
     period_start,
     periods_between,
+    to_sort,
 )
 
 
@@ -88,3 +89,14 @@ def test_the_newest_unbroken_stretch_ends_at_the_newest_range_and_stops_at_the_f
     assert newest_unbroken([month, *days[:3]]) == Range(at(2026, 11, 1), at(2026, 12, 4))  # mixed widths
     assert newest_unbroken(days[:1]) == days[0]
     assert newest_unbroken([]) is None
+
+
+def test_ranges_are_sorted_a_day_after_they_close_newest_first_and_not_near_the_cutoff() -> None:
+    days = [Range(at(2026, 12, d), at(2026, 12, d + 1)) for d in (1, 2, 3, 4)]
+    month = Range(at(2026, 11, 1), at(2026, 12, 1))
+    now = at(2026, 12, 4, 6)  # the 4th is open, the 3rd closed 6 hours ago
+    assert to_sort([*days, month], now, at(2026, 10, 1)) == [days[1], days[0], month]
+    assert to_sort(days, at(2026, 12, 4), at(2026, 10, 1)) == [days[1], days[0]]  # a day exactly closed
+    # A range starting within a day of the cutoff will soon be deleted from or dropped: left alone.
+    assert to_sort([*days, month], now, at(2026, 11, 30, 12)) == [days[1]]
+    assert to_sort([*days, month], now, at(2026, 10, 31)) == [days[1], days[0], month]

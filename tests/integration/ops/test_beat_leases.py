@@ -25,8 +25,8 @@ from app.core.task_names import (
     PUSH_SUBSCRIPTIONS,
     PUSH_SYNC,
     REFRESH_LISTS,
-    SWEEP_INBOX,
     SORT_PARTITIONS,
+    SWEEP_INBOX,
     SWEEP_STORED_FETCHES,
 )
 from tests.integration.reconcile_support import running_fakes, seed_old_and_new, settings_for_fakes

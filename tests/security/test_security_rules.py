@@ -90,6 +90,23 @@ SQL_ALLOWED = {
     ),
     ("app/core/partitions.py", 'f"INSERT INTO {name} SELECT * FROM moved"'),
     ("workers/ops/partition_drop.py", 'connection.execute(text(f"DROP TABLE IF EXISTS {name}"))'),
+    # The sorting of partitions: the partition's name checked (a fixed prefix and digits), the copy's and
+    # the old table's made of it, index names of a suffix of [a-z0-9_]; the index's USING clause is
+    # Postgres' own pg_get_indexdef of the partition's index; the bounds are ISO times formatted here.
+    ("workers/ops/partition_sort.py", '_exec(connection, f"DROP TABLE IF EXISTS {copy}")'),
+    ("workers/ops/partition_sort.py", '_exec(connection, f"DROP TABLE IF EXISTS {table}")'),
+    (
+        "workers/ops/partition_sort.py",
+        '_exec(connection, f"CREATE TABLE {copy} (LIKE {PARENT} INCLUDING DEFAULTS){with_options}")',
+    ),
+    (
+        "workers/ops/partition_sort.py",
+        """definition=f"CREATE {unique or ''}INDEX CONCURRENTLY {copy_name} ON {copy} {using}",""",
+    ),
+    (
+        "workers/ops/partition_sort.py",
+        '_exec(connection, f"ALTER TABLE {partition} DROP CONSTRAINT {copy}_bounds")',
+    ),
 }
 _FORMATTED_SQL = re.compile(
     r"""(?:f["'][^"']*\b(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|CREATE|DROP|WHERE)\b"""

@@ -83,6 +83,7 @@ SORT_TIME_LIMIT_SECONDS = 3000
 assert SORT_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 SORT_LEASE = timedelta(seconds=SORT_TIME_LIMIT_SECONDS + 300)
 SORT_ORDER = ("recipient", "occurred_at", "id")
+_INDEX_SUFFIX = re.compile(r"_[a-z0-9_]+")
 _INDEX_DEF = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON (?:ONLY )?(\S+) (USING .+)$", re.DOTALL)
 
 
@@ -152,6 +153,8 @@ def candidates(engine: Engine, now: datetime, cutoff: datetime) -> list[str]:
 
 def sort_partition(engine: Engine, partition: str) -> Sorted:
     """One partition rewritten in recipient order and swapped in for itself; what it took."""
+    if not _ours(partition):
+        raise ValueError("not a partition of events named by mailhook")
     copy, away = _renamed(partition, COPY_PREFIX), _renamed(partition, AWAY_PREFIX)
     with _maintenance(engine) as connection:
         bounds = _bounds(connection, partition)
@@ -228,8 +231,8 @@ def _maintenance(engine: Engine) -> Iterator[Connection]:
 
 
 def _exec(connection: Connection, statement: str) -> None:
-    # Every name in these statements is made here from a partition name of the catalog (digits after a
-    # fixed prefix) or read from the catalog; DDL takes no parameters.
+    # DDL takes no parameters. Every name in these statements is a fixed prefix and digits (the partition's,
+    # checked by sort_partition), made of one and a suffix of [a-z0-9_], or read from the catalog and quoted.
     connection.execute(text(statement))
 
 
@@ -268,7 +271,10 @@ def _index_plans(connection: Connection, partition: str, copy: str, away: str) -
         if match is None:
             raise ValueError(f"unexpected index definition of {name}")
         unique, _, _, using = match.groups()
-        suffix = name[len(partition) :] if name.startswith(partition + "_") else f"_{number}_idx"
+        # Postgres names a partition's indexes after it; any other name (one made by hand) is not reused.
+        suffix = name[len(partition) :]
+        if not _INDEX_SUFFIX.fullmatch(suffix):
+            suffix = f"_{number}_idx"
         copy_name, away_name = copy + suffix, away + suffix
         plans.append(
             IndexPlan(
@@ -375,18 +381,19 @@ def _swap(connection: Connection, swap: Swap) -> int:
     ).rowcount
     _exec(connection, f"ALTER TABLE {PARENT} DETACH PARTITION {partition}")
     _exec(connection, f"ALTER TABLE {partition} RENAME TO {swap.away}")
+    quote = connection.dialect.identifier_preparer.quote
     for plan in swap.plans:
-        _exec(connection, f"ALTER INDEX {plan.name} RENAME TO {plan.away_name}")
+        _exec(connection, f"ALTER INDEX {quote(plan.name)} RENAME TO {plan.away_name}")
     _exec(connection, f"ALTER TABLE {copy} RENAME TO {partition}")
     for plan in swap.plans:
-        _exec(connection, f"ALTER INDEX {plan.copy_name} RENAME TO {plan.name}")
+        _exec(connection, f"ALTER INDEX {plan.copy_name} RENAME TO {quote(plan.name)}")
     lower, upper = swap.bounds.lower.isoformat(), swap.bounds.upper.isoformat()
     _exec(
         connection,
         f"ALTER TABLE {PARENT} ATTACH PARTITION {partition} FOR VALUES FROM ('{lower}') TO ('{upper}')",
     )
     _exec(connection, f"ALTER TABLE {partition} DROP CONSTRAINT {copy}_bounds")
-    _exec(connection, f"ALTER TABLE {partition} CLUSTER ON {_recipient_index(swap.plans)}")
+    _exec(connection, f"ALTER TABLE {partition} CLUSTER ON {quote(_recipient_index(swap.plans))}")
     return int(taken)
 
 

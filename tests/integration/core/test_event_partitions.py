@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core import migrate
@@ -23,7 +23,7 @@ from app.core.settings import Settings
 from app.core.stores import Store
 from app.web.factory import create_app
 from tests.conftest import throwaway_database
-from tests.integration.conftest import Api, add_event, add_inbox_row, event_row
+from tests.integration.conftest import Api, add_event, add_inbox_row, event_row, statements_sent
 from workers.events.store import store_events
 from workers.ops.checks import check_partitions
 from workers.ops.partition_drop import drop_expired_partitions
@@ -160,21 +160,8 @@ def test_a_partition_never_analyzed_is_counted_before_events_is_locked(engine: E
     make_days(engine, -40)
     for hour in (1, 2, 3):
         add_event(engine, occurred_at=day(-40) + timedelta(hours=hour))
-    statements: list[str] = []
-
-    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    def committed(conn: object) -> None:
-        statements.append("COMMIT")
-
-    event.listen(engine, "before_cursor_execute", seen)
-    event.listen(engine, "commit", committed)
-    try:
+    with statements_sent(engine) as statements:
         dropped = drop_expired_partitions(engine, day(-39))
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-        event.remove(engine, "commit", committed)
 
     assert (dropped.partitions, dropped.rows) == (1, 3)
     assert f"events_p{day(-40):%Y%m%d}" not in names(engine)

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from app.core.db import make_engine
 from app.core.partition_periods import DAILY, Range, period_start
 from app.core.partitions import create_partitions, partitions
 from tests.conftest import throwaway_database
-from tests.integration.conftest import add_event, event_row
+from tests.integration.conftest import add_event, event_row, statements_sent
 from workers.events.store import store_events
 from workers.ops import partition_sort
 from workers.ops.partition_sort import SortAbandoned, candidates, drop_leftovers, sort_next, sort_partition
@@ -242,21 +242,8 @@ def test_nothing_is_lost_or_doubled_while_writers_keep_storing_into_the_day(engi
 
 def test_only_the_swap_holds_events_locked_and_the_old_table_is_dropped_after_it(engine: Engine) -> None:
     fill_day(engine, -3, 100)
-    statements: list[str] = []
-
-    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    def committed(conn: object) -> None:
-        statements.append("COMMIT")
-
-    event.listen(engine, "before_cursor_execute", seen)
-    event.listen(engine, "commit", committed)
-    try:
+    with statements_sent(engine) as statements:
         sort_partition(engine, name_of(-3))
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-        event.remove(engine, "commit", committed)
 
     def at(start: str) -> int:
         return next(i for i, sql in enumerate(statements) if sql.startswith(start))

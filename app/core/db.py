@@ -14,7 +14,7 @@ database that could be promoted, or on a primary a replica URL was pointed at.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -179,13 +179,24 @@ def insert_ignoring_conflicts(table: Any, engine_or_dialect: Any) -> Any:
 
 
 def upsert(
-    table: Any, engine_or_dialect: Any, key: list[str], row: dict[str, Any], *, where: Any = None
+    table: Any,
+    engine_or_dialect: Any,
+    key: list[str],
+    row: dict[str, Any],
+    *,
+    where: Any = None,
+    updates: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Any:
-    """INSERT the row, or UPDATE the one holding its key (only where `where` holds), in the dialect."""
+    """INSERT the row, or UPDATE the one holding its key (only where `where` holds), in the dialect: to the
+    row's values, or to what `updates` makes of the values proposed (the statement's `excluded`)."""
     name = getattr(getattr(engine_or_dialect, "dialect", engine_or_dialect), "name", engine_or_dialect)
     dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
     statement = dialect_insert(table).values(row)
-    updated = {column: statement.excluded[column] for column in row if column not in key}
+    updated = (
+        updates(statement.excluded)
+        if updates is not None
+        else {column: statement.excluded[column] for column in row if column not in key}
+    )
     return statement.on_conflict_do_update(index_elements=key, set_=updated, where=where)
 
 

@@ -32,8 +32,13 @@ Ids, keys and feed positions are copied as they are: every cursor and the feed's
 no row is ever missing or doubled for a reader (the swap is one transaction). A late event stored into a
 sorted partition is appended, as before. A run stopped part way leaves an `events_s` or `events_x` table
 outside `events`; the next run drops it. Deleting rows is retention's business and it never deletes from a
-partition this job picks (wholly younger than the cutoff by a day): a deletion seen during the copy (the
-feed horizon moved) abandons the swap, and the copy is made again by a later run.
+partition this job picks (wholly younger than the cutoff by a day), but an operator's `mailhook purge --age`
+may: every deletion of events writes the feed horizon's row, and a new version of that row seen at the swap
+abandons it (the copy is made again by a later run). So does a change of `events`' columns or indexes.
+
+Not MVCC-safe for a transaction whose snapshot is older than the swap and that first reads `events` after
+it (a REPEATABLE READ report): it sees the day empty, as after a TRUNCATE. The service's own reads take a
+snapshot per statement; pg_dump locks the tables first, so the swap waits for it (and is put off).
 
 Which: partitions closed for SORT_SETTLE (Mailgun retries a webhook for up to 8 hours), not sorted yet,
 newest first (the ones lookups read most), one per run and database; beat runs it hourly. Postgres only:
@@ -62,7 +67,7 @@ from app.core.broker import VISIBILITY_TIMEOUT_SECONDS
 from app.core.db import engine_for_url
 from app.core.models.feed import HORIZON_ROW
 from app.core.partition_periods import NAME_PREFIX, PARENT, Range, to_sort
-from app.core.partitions import partitions
+from app.core.partitions import DEFAULT_ROWS_COUNTED, default_rows, partitions
 from app.core.stores import stores
 from app.core.task_names import SORT_PARTITIONS
 from workers.ops.leases import run_alone
@@ -77,6 +82,10 @@ SWAP_LOCK_TIMEOUT = "500ms"  # under deadlock_timeout (1 s), as the retention's 
 SWAP_ATTEMPTS = 5
 SWAP_RETRY_SECONDS = 1.0
 COPY_PREFIX, AWAY_PREFIX = "events_s", "events_x"
+# The swap takes over the rows stored since the last catch-up under the lock; past this many it is put off.
+SWAP_CATCH_UP_MAX = 10_000
+# Larger partitions (a month at volume) would not be copied and indexed within the task's time limit.
+SORT_MAX_ROWS = 50_000_000
 # A day at 10 M events takes minutes (copy, then nine index builds): the task may run longer than others,
 # still under the broker's visibility timeout, so Redis never hands it to a second worker while it runs.
 SORT_TIME_LIMIT_SECONDS = 3000
@@ -84,6 +93,7 @@ assert SORT_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 SORT_LEASE = timedelta(seconds=SORT_TIME_LIMIT_SECONDS + 300)
 SORT_ORDER = ("recipient", "occurred_at", "id")
 _INDEX_SUFFIX = re.compile(r"_[a-z0-9_]+")
+_DIGITS = re.compile(r"[0-9]+")
 _INDEX_DEF = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON (?:ONLY )?(\S+) (USING .+)$", re.DOTALL)
 
 
@@ -108,15 +118,17 @@ class Swap:
     plans: list[IndexPlan]
     bounds: Range
     columns: list[str]
-    since: int  # the copy's snapshot's xmin: rows it may lack have feed_xact >= this
-    horizon: Any  # the feed horizon the copy's snapshot saw
+    parent_indexes: int  # how many indexes `events` had when the copy began
+    since: int  # a snapshot's xmin: rows the copy may lack have feed_xact >= this
+    deletions: str | None  # the version (xmin) of the feed horizon's row the copy's snapshot saw
 
 
 @dataclass(frozen=True, slots=True)
 class Sorted:
     partition: str
     rows: int  # copied from the partition's snapshot
-    taken_over: int  # stored into it while it was copied, taken over in the swap
+    caught_up: int  # stored into it while it was copied and indexed, copied over before the swap
+    taken_over: int  # stored into it in the moments before the swap, taken over under the lock
     copy_seconds: float
     index_seconds: float
     swap_seconds: float  # the transaction that held `events` locked
@@ -132,23 +144,38 @@ def sorted_marker_query() -> str:
 
 
 def sort_next(engine: Engine, now: datetime, cutoff: datetime, limit: int = 1) -> list[Sorted]:
-    """Up to `limit` partitions sorted, newest first; [] on SQLite or when every closed one is sorted."""
+    """Up to `limit` partitions sorted, newest first; [] on SQLite or when every closed one is sorted.
+
+    A partition whose last sort was stopped part way (its copy or its swapped-out table left behind) waits
+    for the next run, so that one partition that cannot be sorted does not keep every older one waiting."""
     if engine.dialect.name != "postgresql":
         return []
-    drop_leftovers(engine)
+    stopped = {NAME_PREFIX + name[len(COPY_PREFIX) :] for name in drop_leftovers(engine)}
     done = []
-    for name in candidates(engine, now, cutoff)[:limit]:
+    for name in [name for name in candidates(engine, now, cutoff) if name not in stopped][:limit]:
         done.append(sort_partition(engine, name))
     return done
 
 
 def candidates(engine: Engine, now: datetime, cutoff: datetime) -> list[str]:
-    """The partitions worth sorting now, newest first."""
+    """The partitions worth sorting now, newest first: not sorted yet, and not past SORT_MAX_ROWS."""
     with engine.connect() as connection:
         found = partitions(connection)
         already = set(connection.scalars(text(sorted_marker_query()), {"parent": PARENT}))
+        too_big = set(
+            connection.scalars(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = to_regclass(:parent) AND c.reltuples > :most"
+                ),
+                {"parent": PARENT, "most": SORT_MAX_ROWS},
+            )
+        )
+    for name in sorted(too_big - already):
+        log.info("partitions: %s holds more than %d events: not sorted", name, SORT_MAX_ROWS)
     by_range = {p.range: p.name for p in found if p.range is not None and _ours(p.name)}
-    return [by_range[r] for r in to_sort(list(by_range), now, cutoff) if by_range[r] not in already]
+    skipped = already | too_big
+    return [by_range[r] for r in to_sort(list(by_range), now, cutoff) if by_range[r] not in skipped]
 
 
 def sort_partition(engine: Engine, partition: str) -> Sorted:
@@ -157,9 +184,14 @@ def sort_partition(engine: Engine, partition: str) -> Sorted:
         raise ValueError("not a partition of events named by mailhook")
     copy, away = _renamed(partition, COPY_PREFIX), _renamed(partition, AWAY_PREFIX)
     with _maintenance(engine) as connection:
+        if default_rows(connection) >= DEFAULT_ROWS_COUNTED:
+            # ATTACH reads the default partition, under the lock, to check that it holds none of the day.
+            raise SortAbandoned(f"the default partition holds {DEFAULT_ROWS_COUNTED} events or more")
         bounds = _bounds(connection, partition)
         columns = _columns(connection)
+        parent_indexes = _parent_indexes(connection)
         plans = _index_plans(connection, partition, copy, away)
+        _recipient_index(plans)  # before any work: a partition without it cannot be marked sorted
         reloptions = connection.scalar(
             text("SELECT reloptions FROM pg_class WHERE oid = to_regclass(:t)"), {"t": partition}
         )
@@ -167,23 +199,31 @@ def sort_partition(engine: Engine, partition: str) -> Sorted:
         with_options = f" WITH ({', '.join(reloptions)})" if reloptions else ""
         _exec(connection, f"CREATE TABLE {copy} (LIKE {PARENT} INCLUDING DEFAULTS){with_options}")
     started = time.monotonic()
-    since, horizon, rows = _copy_sorted(engine, partition, copy, columns)
+    since, deletions, rows = _copy_sorted(engine, partition, copy, columns)
     copied = time.monotonic()
     with _maintenance(engine) as connection:
         _build_indexes(connection, copy, plans, bounds)
+        since, caught_up = _catch_up(connection, partition, copy, columns, since)
     indexed = time.monotonic()
-    swap = Swap(partition, copy, away, plans, bounds, columns, since, horizon)
+    swap = Swap(partition, copy, away, plans, bounds, columns, parent_indexes, since, deletions)
     taken_over, swap_seconds = _swap_with_retries(engine, swap)
     swapped = time.monotonic()
     _drop(engine, away)
     dropped = time.monotonic()
     result = Sorted(
-        partition, rows, taken_over, copied - started, indexed - copied, swap_seconds, dropped - swapped
+        partition,
+        rows,
+        caught_up,
+        taken_over,
+        copied - started,
+        indexed - copied,
+        swap_seconds,
+        dropped - swapped,
     )
     log.info(
-        "partitions: %s sorted by recipient (%d events, %d taken over; copy %.1f s, indexes %.1f s, "
-        "events locked %.3f s)", partition, rows, taken_over, result.copy_seconds, result.index_seconds,
-        swap_seconds,
+        "partitions: %s sorted by recipient (%d events, %d stored meanwhile; copy %.1f s, indexes %.1f s, "
+        "events locked %.3f s)", partition, rows, caught_up + taken_over, result.copy_seconds,
+        result.index_seconds, swap_seconds,
     )  # fmt: skip
     return result
 
@@ -201,7 +241,7 @@ def drop_leftovers(engine: Engine) -> list[str]:
                 ),
                 {"copy": COPY_PREFIX, "away": AWAY_PREFIX},
             )
-            if name[len(COPY_PREFIX) :].isdigit()
+            if _DIGITS.fullmatch(name[len(COPY_PREFIX) :])
         ]
     for name in names:
         log.info("partitions: %s was left by a stopped sort: dropping it", name)
@@ -210,7 +250,7 @@ def drop_leftovers(engine: Engine) -> list[str]:
 
 
 def _ours(name: str) -> bool:
-    return name.startswith(NAME_PREFIX) and name[len(NAME_PREFIX) :].isdigit()
+    return _DIGITS.fullmatch(name.removeprefix(NAME_PREFIX)) is not None and name.startswith(NAME_PREFIX)
 
 
 def _renamed(partition: str, prefix: str) -> str:
@@ -223,7 +263,10 @@ def _maintenance(engine: Engine) -> Iterator[Connection]:
     takes longer), closed afterwards rather than handed back to the pool with the timeout lifted."""
     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
+        # A concurrent index build waits for every older snapshot in the database, which counts as waiting
+        # for a lock: the service's lock timeout would fail it whenever a long read was running.
         _exec(connection, "SET statement_timeout = 0")
+        _exec(connection, "SET lock_timeout = 0")
         yield connection
     finally:
         connection.invalidate()
@@ -233,7 +276,7 @@ def _maintenance(engine: Engine) -> Iterator[Connection]:
 def _exec(connection: Connection, statement: str) -> None:
     # DDL takes no parameters. Every name in these statements is a fixed prefix and digits (the partition's,
     # checked by sort_partition), made of one and a suffix of [a-z0-9_], or read from the catalog and quoted.
-    connection.execute(text(statement))
+    connection.exec_driver_sql(statement)
 
 
 def _bounds(connection: Connection, partition: str) -> Range:
@@ -288,9 +331,12 @@ def _index_plans(connection: Connection, partition: str, copy: str, away: str) -
     return plans
 
 
-def _copy_sorted(engine: Engine, partition: str, copy: str, columns: list[str]) -> tuple[int, Any, int]:
+def _copy_sorted(
+    engine: Engine, partition: str, copy: str, columns: list[str]
+) -> tuple[int, str | None, int]:
     """The partition's rows as one snapshot saw them, streamed into `copy` in recipient order in short write
-    transactions; the snapshot's xmin, the feed horizon it saw, and the rows copied."""
+    transactions; the snapshot's xmin, the version of the feed horizon's row it saw (every deletion of
+    events writes that row: workers/ops/feed_horizon.py), and the rows copied."""
     listed = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     order = sql.SQL(", ").join(sql.Identifier(c) for c in SORT_ORDER)
     read = sql.SQL("COPY (SELECT {cols} FROM {part} ORDER BY {order}) TO STDOUT").format(
@@ -308,12 +354,12 @@ def _copy_sorted(engine: Engine, partition: str, copy: str, columns: list[str]) 
             # The first query fixes the transaction's snapshot: the COPY below reads the same one.
             cursor.execute(
                 "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
-                "(SELECT ARRAY[feed_xact, event_id] FROM feed_horizon WHERE id = %s)",
+                "(SELECT xmin::text FROM feed_horizon WHERE id = %s)",
                 (HORIZON_ROW,),
             )
-            since, horizon = cursor.fetchone() or (0, None)
+            since, deletions = cursor.fetchone() or (0, None)
             rows = _stream(cursor, writer, read, write)
-        return int(since), horizon, rows
+        return int(since), deletions, rows
     finally:
         reader_fairy.invalidate()
         writer_fairy.invalidate()
@@ -364,13 +410,19 @@ def _swap_with_retries(engine: Engine, swap: Swap) -> tuple[int, float]:
 def _swap(connection: Connection, swap: Swap) -> int:
     partition, copy = swap.partition, swap.copy
     _exec(connection, f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
-    _exec(connection, f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE")
-    horizon = connection.scalar(
-        text("SELECT ARRAY[feed_xact, event_id] FROM feed_horizon WHERE id = :id"), {"id": HORIZON_ROW}
+    # ONLY: the partitions are locked by the DETACH and ATTACH that need them, so a vacuum of today's
+    # partition does not keep the swap waiting. Once `events` is held, no new query reaches a partition.
+    _exec(connection, f"LOCK TABLE ONLY {PARENT} IN ACCESS EXCLUSIVE MODE")
+    deletions = connection.scalar(
+        text("SELECT xmin::text FROM feed_horizon WHERE id = :id"), {"id": HORIZON_ROW}
     )
-    if horizon != swap.horizon:
+    if deletions != swap.deletions:
         raise SortAbandoned(f"events were deleted while {partition} was copied")
-    # Stored into the partition after the copy's snapshot: by transactions with ids of `since` or more.
+    if _columns(connection) != swap.columns or _parent_indexes(connection) != swap.parent_indexes:
+        # ATTACH would build a new index of `events` on the copy here, under the lock, or fail.
+        raise SortAbandoned(f"the schema of {PARENT} changed while {partition} was copied")
+    # Stored into the partition since the last catch-up (_catch_up): by transactions with ids of `since` or
+    # more. Events are never updated (only stored and deleted), so a row already copied is the same row.
     listed = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in swap.columns)
     taken = connection.execute(
         text(
@@ -397,6 +449,44 @@ def _swap(connection: Connection, swap: Swap) -> int:
     return int(taken)
 
 
+def _catch_up(
+    connection: Connection, partition: str, copy: str, columns: list[str], since: int
+) -> tuple[int, int]:
+    """The rows stored into the partition since the copy's snapshot (those with feed_xact >= `since`) copied
+    over before the lock, so that the swap has only the last moments' to take; the xmin the swap goes on from,
+    and the rows copied over.
+    A transaction left open on the server for long keeps that xmin back: if the swap would then have many
+    rows to look at under the lock, it is put off."""
+    later = int(connection.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) or 0)
+    listed = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+    caught_up = connection.execute(
+        text(
+            f"INSERT INTO {copy} ({listed}) SELECT {listed} FROM {partition} "  # noqa: S608 - catalog names
+            "WHERE feed_xact >= :since ON CONFLICT DO NOTHING"
+        ),
+        {"since": since},
+    ).rowcount
+    pending = connection.scalar(
+        text(
+            f"SELECT count(*) FROM (SELECT 1 FROM {partition} "  # noqa: S608 - a prefix and digits
+            "WHERE feed_xact >= :later LIMIT :most) AS left_over"
+        ),
+        {"later": later, "most": SWAP_CATCH_UP_MAX},
+    )
+    if pending is not None and pending >= SWAP_CATCH_UP_MAX:
+        raise SortAbandoned(f"a long-open transaction would leave {partition}'s swap too much to take over")
+    return later, int(caught_up)
+
+
+def _parent_indexes(connection: Connection) -> int:
+    return int(
+        connection.scalar(
+            text("SELECT count(*) FROM pg_index WHERE indrelid = to_regclass(:parent)"), {"parent": PARENT}
+        )
+        or 0
+    )
+
+
 def _recipient_index(plans: list[IndexPlan]) -> str:
     for plan in plans:
         if re.search(r"\(recipient, occurred_at, id\)$", plan.definition):
@@ -414,13 +504,11 @@ def _drop(engine: Engine, table: str) -> None:
 def sort_partitions(self: Any) -> int:
     """Beat, hourly: the newest closed partition not yet sorted, in every database; the number sorted."""
     settings = task_settings(self.app)
-    if not settings.sort_partitions:
-        return 0
     now = datetime.now(UTC)
     cutoff, done, failures = cutoff_for(settings.retention_days, now), 0, list[Exception]()
     for store in stores(settings):
         try:
-            done += len(_sort_store(engine_for_url(store.url), now, cutoff))
+            done += len(_sort_store(engine_for_url(store.url), now, cutoff, settings.sort_partitions))
         except SortAbandoned as exc:
             log.info("partitions: %s (%s database); a later run sorts it", exc, store.name)
         except Exception as exc:  # the next database all the same; the task fails at the end
@@ -431,6 +519,7 @@ def sort_partitions(self: Any) -> int:
     return done
 
 
-def _sort_store(engine: Engine, now: datetime, cutoff: datetime) -> list[Sorted]:
+def _sort_store(engine: Engine, now: datetime, cutoff: datetime, enabled: bool) -> list[Sorted]:
     # Under a lease: two runs copying the same partition would each build a copy of the same name.
-    return run_alone(engine, SORT_PARTITIONS, lambda: sort_next(engine, now, cutoff), SORT_LEASE) or []
+    limit = 1 if enabled else 0  # turned off, a run still drops what a stopped one left
+    return run_alone(engine, SORT_PARTITIONS, lambda: sort_next(engine, now, cutoff, limit), SORT_LEASE) or []

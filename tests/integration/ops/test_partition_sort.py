@@ -13,17 +13,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, text
 
 from app.core.db import make_engine
+from app.core.models.events import Event
 from app.core.partition_periods import DAILY, Range, period_start
 from app.core.partitions import create_partitions, partitions
 from tests.conftest import throwaway_database
 from tests.integration.conftest import add_event, event_row, statements_sent
 from workers.events.store import store_events
 from workers.ops import partition_sort
+from workers.ops.feed_horizon import raise_feed_horizon
 from workers.ops.partition_sort import SortAbandoned, candidates, drop_leftovers, sort_next, sort_partition
-from workers.ops.retention import purge
+from workers.ops.retention import _delete
 
 pytestmark = pytest.mark.postgres
 
@@ -135,7 +137,7 @@ def test_a_closed_day_is_rewritten_in_recipient_order_with_every_row_and_its_cat
 
     [done] = sort_next(engine, NOW, CUTOFF)
 
-    assert (done.partition, done.rows, done.taken_over) == (name_of(-2), 50, 0)  # the newest first
+    assert (done.partition, done.rows, done.caught_up, done.taken_over) == (name_of(-2), 50, 0, 0)  # newest
     [done] = sort_next(engine, NOW, CUTOFF)
     assert (done.partition, done.rows) == (name_of(-3), 400)
     assert every_row(engine) == rows  # every column of every row, ids and feed positions included
@@ -161,6 +163,8 @@ def test_today_tomorrow_a_day_closed_under_a_day_and_one_near_the_cutoff_are_lef
     engine: Engine,
 ) -> None:
     near_cutoff = TODAY - timedelta(days=5)
+    with engine.connect() as connection:
+        assert {name_of(0), name_of(1)} <= {p.name for p in partitions(connection)}  # made by the migration
     assert candidates(engine, NOW, CUTOFF) == [name_of(-2), name_of(-3), name_of(-5)]
     # -1 has no partition; a closed day is sorted a day after its end, and not within a day of the cutoff.
     assert candidates(engine, day(-1) + timedelta(hours=23), CUTOFF) == [name_of(-3), name_of(-5)]
@@ -179,28 +183,35 @@ def test_rows_stored_while_the_day_is_copied_are_taken_over_by_the_swap(
         writer, [event_row(occurred_at=day(-3) + timedelta(hours=5), recipient="a@x.org")]
     )
     stored_later: list[int] = []
-    build = partition_sort._build_indexes
+    build, catch_up = partition_sort._build_indexes, partition_sort._catch_up
 
     def build_then_store(*args: Any) -> None:
         open_txn.commit()  # after the copy's snapshot
         stored_later.append(add_event(engine, occurred_at=day(-3) + timedelta(hours=7), recipient="b@x.org"))
         stored_later.append(add_event(engine, occurred_at=day(-2), recipient="c@x.org"))  # another day
         build(*args)
-        # During the index builds as well: the swap takes these over too.
+        # During the index builds as well: the catch-up takes these over too.
         stored_later.append(add_event(engine, occurred_at=day(-3) + timedelta(hours=9), recipient="d@x.org"))
 
+    def catch_up_then_store(*args: Any) -> Any:
+        caught = catch_up(*args)
+        # After the catch-up, before the swap's lock: the swap takes this one over.
+        stored_later.append(add_event(engine, occurred_at=day(-3) + timedelta(hours=11), recipient="e@x.org"))
+        return caught
+
     monkeypatch.setattr(partition_sort, "_build_indexes", build_then_store)
+    monkeypatch.setattr(partition_sort, "_catch_up", catch_up_then_store)
     try:
         done = sort_partition(engine, name_of(-3))
     finally:
         writer.close()
 
-    assert (done.rows, done.taken_over) == (300, 3)
+    assert (done.rows, done.caught_up, done.taken_over) == (300, 3, 1)
     with engine.connect() as connection:
         ids = set(connection.scalars(text(f"SELECT id FROM {name_of(-3)}")))  # noqa: S608
         total = connection.scalar(text("SELECT count(*) FROM events"))
-    assert {in_flight[0].id, stored_later[0], stored_later[2]} <= ids and len(ids) == 303
-    assert total == 304
+    assert {in_flight[0].id, stored_later[0], stored_later[2], stored_later[3]} <= ids and len(ids) == 304
+    assert total == 305
 
 
 def test_nothing_is_lost_or_doubled_while_writers_keep_storing_into_the_day(engine: Engine) -> None:
@@ -248,40 +259,98 @@ def test_only_the_swap_holds_events_locked_and_the_old_table_is_dropped_after_it
     def at(start: str) -> int:
         return next(i for i, sql in enumerate(statements) if sql.startswith(start))
 
-    locked = at("LOCK TABLE events")
+    locked = at("LOCK TABLE ONLY events")
     assert max(i for i, sql in enumerate(statements) if sql.startswith("CREATE INDEX CONCURRENTLY")) < locked
     assert at("VACUUM") < locked < at("ALTER TABLE events DETACH") < at("ALTER TABLE events ATTACH")
+    # The CHECK is in place before the ATTACH, which then need not read the copy.
+    assert at(f"ALTER TABLE events_s{day(-3):%Y%m%d} ADD CONSTRAINT events_s{day(-3):%Y%m%d}_bounds") < locked
     assert "COMMIT" in statements[at("ALTER TABLE events ATTACH") : at("DROP TABLE IF EXISTS events_x")]
 
 
-def test_a_deletion_during_the_copy_abandons_the_swap_and_a_later_run_sorts_again(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("horizon_already_past", [False, True])
+def test_a_deletion_during_the_copy_abandons_the_swap_and_the_day_waits_a_run(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, horizon_already_past: bool
 ) -> None:
-    fill_day(engine, -3, 50)
-    gone = add_event(engine, occurred_at=day(-3) + timedelta(hours=1))
+    fill_day(engine, -2, 50)
+    fill_day(engine, -3, 10)
+    gone = add_event(engine, occurred_at=day(-2) + timedelta(hours=1))
+    if horizon_already_past:  # a deletion that does not raise the horizon must be seen all the same
+        with engine.begin() as connection:
+            raise_feed_horizon(connection, (2**62, 0))
     build = partition_sort._build_indexes
 
     def purge_then_build(*args: Any) -> None:
-        list(purge(engine, day(-3) + timedelta(hours=2)))  # a purge reaching into the day (an operator's)
+        # What an operator's `mailhook purge --age` reaching into the day does to its rows (and only those).
+        with engine.begin() as connection:
+            _delete(connection, delete(Event.__table__).where(Event.id == gone))
         build(*args)
 
     monkeypatch.setattr(partition_sort, "_build_indexes", purge_then_build)
     with pytest.raises(SortAbandoned):
-        sort_partition(engine, name_of(-3))
+        sort_partition(engine, name_of(-2))
     monkeypatch.undo()
 
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM events WHERE id = :id"), {"id": gone}) == 0
-    assert tables_left(engine) == [f"events_s{day(-3):%Y%m%d}"]  # the copy, with the deleted row in it
-    assert [d.partition for d in sort_next(engine, NOW, CUTOFF)] == [
-        name_of(-2)
-    ]  # the leftover dropped first
+    assert tables_left(engine) == [f"events_s{day(-2):%Y%m%d}"]  # the copy, with the deleted row in it
+    # The next run drops the copy and lets the day wait, sorting the one before; the run after, the day.
+    assert [d.partition for d in sort_next(engine, NOW, CUTOFF)] == [name_of(-3)]
     assert tables_left(engine) == []
     rows_before = every_row(engine)
-    sort_partition(engine, name_of(-3))
+    assert [d.partition for d in sort_next(engine, NOW, CUTOFF)] == [name_of(-2)]
     assert every_row(engine) == rows_before
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM events WHERE id = :id"), {"id": gone}) == 0
+
+
+def test_a_change_of_the_schema_during_the_copy_abandons_the_swap(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill_day(engine, -3, 20)
+    schema = catalog(engine, name_of(-3))
+    build = partition_sort._build_indexes
+
+    def migrate_then_build(*args: Any) -> None:
+        with engine.begin() as connection:  # a migration adding an index to events meanwhile
+            connection.execute(text("CREATE INDEX ix_events_source ON events (source)"))
+        build(*args)
+
+    monkeypatch.setattr(partition_sort, "_build_indexes", migrate_then_build)
+    with pytest.raises(SortAbandoned):
+        sort_partition(engine, name_of(-3))
+    after = catalog(engine, name_of(-3))
+    assert after["bounds"] == schema["bounds"] and len(after["indexes"]) == len(schema["indexes"]) + 1
+
+
+def test_a_swap_kept_waiting_by_a_reader_is_tried_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fill_day(engine, -3, 20)
+    holding, release = threading.Event(), threading.Event()
+
+    def read_for_a_while() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM events"))  # holds its locks to the end
+            holding.set()
+            release.wait(10)
+            connection.rollback()
+
+    catch_up = partition_sort._catch_up
+
+    def catch_up_then_hold(*args: Any) -> Any:
+        caught = catch_up(*args)
+        threading.Thread(target=read_for_a_while).start()
+        assert holding.wait(10)
+        threading.Timer(1.2, release.set).start()  # longer than the swap's lock timeout
+        return caught
+
+    monkeypatch.setattr(partition_sort, "_catch_up", catch_up_then_hold)
+    monkeypatch.setattr(partition_sort, "SWAP_RETRY_SECONDS", 0.2)
+    with caplog.at_level("INFO", logger="workers.ops.partition_sort"):
+        done = sort_partition(engine, name_of(-3))
+    assert done.rows == 20 and release.is_set()
+    assert "busy, swapping it again" in caplog.text
+    assert candidates(engine, NOW, CUTOFF) == [name_of(-2), name_of(-5)]
 
 
 def test_tables_a_stopped_run_left_are_dropped_and_others_alike_kept(engine: Engine) -> None:

@@ -19,8 +19,11 @@ from app.core.db import make_engine
 from app.core.models.events import Event
 from app.core.partition_periods import DAILY, Range, period_start
 from app.core.partitions import create_partitions, partitions
+from app.core.settings import load_settings
+from app.core.task_names import SORT_PARTITIONS
 from tests.conftest import throwaway_database
 from tests.integration.conftest import add_event, event_row, statements_sent
+from workers.celery import create_celery
 from workers.events.store import store_events
 from workers.ops import partition_sort
 from workers.ops.feed_horizon import raise_feed_horizon
@@ -369,3 +372,27 @@ def test_tables_a_stopped_run_left_are_dropped_and_others_alike_kept(engine: Eng
 def test_sqlite_has_nothing_to_sort(tmp_path: Any) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/mailhook.db")
     assert sort_next(engine, NOW, CUTOFF) == []
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_beat_task_sorts_one_partition_a_run_or_turned_off_only_tidies(
+    engine: Engine, tmp_path: Any, enabled: bool
+) -> None:
+    fill_day(engine, -3, 30)
+    fill_day(engine, -2, 30)
+    left = f"events_x{day(-5):%Y%m%d}"
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE {left} (LIKE events)"))  # what a stopped run left
+    env = {
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "MAILHOOK_SORT_PARTITIONS": "true" if enabled else "false",
+        "MAILHOOK_BROKER_DIR": str(tmp_path / "broker"),
+    }
+    celery = create_celery(load_settings(env))
+    celery.loader.import_default_modules()
+    task = celery.tasks[SORT_PARTITIONS]
+
+    assert task.apply().get() == (1 if enabled else 0)
+    assert tables_left(engine) == []
+    expected = [name_of(-3), name_of(-5)] if enabled else [name_of(-2), name_of(-3), name_of(-5)]
+    assert candidates(engine, NOW, CUTOFF) == expected

@@ -19,12 +19,13 @@ milliseconds:
    transaction id while it scans and sorts), its primary and unique keys added on theirs, a CHECK of the
    partition's bounds (so that ATTACH can skip its scan), then VACUUM ANALYZE: the copy is planned and
    index-only scanned from its first read, as the partition it replaces was.
-3. Swap, in one short transaction under `events`' ACCESS EXCLUSIVE lock (taken with a short lock timeout,
-   tried again a few times, as the retention's drop does): the rows with `feed_xact` >= X that the copy
-   lacks are copied over (the (feed_xact, id) index finds the few), the partition is detached and renamed
-   away (`events_x<day>`, its indexes too), the copy takes its name and its indexes' names and is attached
-   for the same bounds, its CHECK dropped, and it is marked CLUSTER ON its recipient index: the marker by
-   which a later run knows the partition is sorted (`pg_index.indisclustered`).
+3. Catch up, then swap. The rows stored into the partition since the snapshot (`feed_xact` >= X; the
+   (feed_xact, id) index finds them) are copied over, outside any lock; then one short transaction locks
+   `events` itself (LOCK TABLE ONLY, with a short lock timeout, tried again a few times, as the
+   retention's drop does), takes over the rows of the last moments the same way, detaches the partition
+   and renames it away (`events_x<day>`, its indexes too), gives the copy its name and its indexes'
+   names, attaches it for the same bounds, drops its CHECK and marks it CLUSTER ON its recipient index:
+   the marker by which a later run knows the partition is sorted (`pg_index.indisclustered`).
 4. The old table is dropped in a transaction of its own: unlinking a day's files at commit takes most of a
    second at volume, which under the lock would hold every query of `events` up.
 

@@ -9,6 +9,7 @@ request and settle each batch whole.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -149,6 +150,10 @@ def test_celery_warm_shutdown_mid_drain_settles_the_batch_whole(
     os.kill(worker.pid, signal.SIGTERM)
     assert worker.wait(30) == 0
     fault_service.processes.pop("worker")
+    # Whatever of its process group outlives the main process (a supervisor stops the whole unit) goes too,
+    # or it would run on after the test.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
     assert "Warm shutdown" in fault_service.logs()
     assert events(fault_engine) == settled_rows(fault_engine)
     start_worker(fault_service)

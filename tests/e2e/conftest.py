@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -66,6 +67,10 @@ class Service:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        # What of its process group outlived the main process goes too, as a supervisor stops a whole unit:
+        # a worker's embedded beat (-B) was seen retrying a broker that was gone long after the test.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
     def stop_all(self) -> None:
         for name in list(self.processes):

@@ -312,14 +312,14 @@ def _drop_against_delete(loaded: Loaded) -> dict[str, Any]:
 
 @contextmanager
 def _time_locked(engine: Any) -> Iterator[list[float]]:
-    """The seconds from each `LOCK TABLE events` the engine sends to the commit that releases it."""
+    """The seconds from each `LOCK TABLE [ONLY] events` the engine sends to the commit that releases it."""
     from sqlalchemy import event
 
     spans: list[float] = []
     since: list[float] = []
 
     def sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("LOCK TABLE events"):
+        if statement.startswith(("LOCK TABLE events", "LOCK TABLE ONLY events")):
             since.append(time.perf_counter())
 
     def committed(conn: Any) -> None:

@@ -82,7 +82,9 @@ def _detach(connection: Connection, partition: str) -> None:
     # The name comes from the catalog (partitions()); quoted all the same, whoever made the partition.
     name = connection.dialect.identifier_preparer.quote(partition)
     connection.execute(text(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
-    connection.execute(text(f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE"))
+    # ONLY: the partition is locked by the DETACH, and no other needs to be, so a vacuum of today's partition
+    # (frequent at volume) does not keep the drop waiting. Once `events` is held, no new query reaches one.
+    connection.execute(text(f"LOCK TABLE ONLY {PARENT} IN ACCESS EXCLUSIVE MODE"))
     last = connection.execute(
         text(f"SELECT feed_xact, id FROM {name} ORDER BY feed_xact DESC, id DESC LIMIT 1")  # noqa: S608
     ).first()

@@ -396,3 +396,15 @@ def test_the_beat_task_sorts_one_partition_a_run_or_turned_off_only_tidies(
     assert tables_left(engine) == []
     expected = [name_of(-3), name_of(-5)] if enabled else [name_of(-2), name_of(-3), name_of(-5)]
     assert candidates(engine, NOW, CUTOFF) == expected
+
+
+def test_a_vacuum_of_todays_partition_does_not_keep_the_swap_waiting(engine: Engine) -> None:
+    fill_day(engine, -3, 20)
+    vacuum = engine.connect()  # what autovacuum holds on the partition it works on, often today's at volume
+    vacuum.execute(text(f"LOCK TABLE {name_of(0)} IN SHARE UPDATE EXCLUSIVE MODE"))
+    try:
+        done = sort_partition(engine, name_of(-3))
+    finally:
+        vacuum.rollback()
+        vacuum.close()
+    assert done.rows == 20 and candidates(engine, NOW, CUTOFF) == [name_of(-2), name_of(-5)]

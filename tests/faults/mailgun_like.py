@@ -140,6 +140,15 @@ def pending(engine: Engine) -> int:
         return int(connection.scalar(query) or 0)
 
 
+def inbox_account(engine: Engine) -> dict[str, object]:
+    """The inbox's rows by status, and the reasons of the first dead ones: what a failed account says."""
+    with engine.connect() as connection:
+        by_status = select(InboxRow.status, func.count()).group_by(InboxRow.status)
+        statuses = dict(connection.execute(by_status).all())
+        dead = connection.scalars(select(InboxRow.error).where(InboxRow.status == "dead").limit(3)).all()
+    return {"by_status": statuses, "dead_reasons": dead}
+
+
 def stored_event_ids(engine: Engine) -> Counter[str]:
     with engine.connect() as connection:
         return Counter(connection.scalars(select(Event.mailgun_event_id)).all())
@@ -158,7 +167,10 @@ def assert_exact_account(
         lambda: pending(engine) == 0 and len(stored_event_ids(engine)) >= len(client.accepted), timeout
     )
     stored = stored_event_ids(engine)
-    assert drained, f"not drained: {pending(engine)} pending, {len(stored)} stored\n{logs()[-4000:]}"
+    assert drained, (
+        f"not drained: {pending(engine)} pending, {len(stored)} stored of {len(client.accepted)} answered "
+        f"200; inbox {inbox_account(engine)}\n{logs()[-4000:]}"
+    )
     twice = {event_id: n for event_id, n in stored.items() if n > 1}
     assert twice == {}, f"stored more than once: {twice}"
     assert set(stored) == client.accepted, {

@@ -15,23 +15,17 @@ not had within the timeout is tried again a few times, then left to the next run
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
 
 from app.core.partition_periods import NAME_PREFIX, PARENT, expired, held_at_most_until
 from app.core.partitions import partitions
+from workers.ops.events_lock import with_events_locked
 from workers.ops.feed_horizon import raise_feed_horizon
 
 log = logging.getLogger(__name__)
-
-DROP_LOCK_TIMEOUT = "500ms"  # under deadlock_timeout (1 s): in a lock cycle the drop gives up first
-DROP_ATTEMPTS = 5
-DROP_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,32 +53,21 @@ def _drop_partition(engine: Engine, name: str) -> int:
     # more, which under the lock would hold every insert into and read of `events` up for as long.
     with engine.connect() as connection:
         rows = _rows(connection, name)
-    _detach_with_retries(engine, name)
+    with_events_locked(
+        engine,
+        lambda connection: _detach(connection, name),
+        lambda wait: log.info("retention: %s busy, detaching it again in %.0f s", name, wait),
+    )
     _drop_detached(engine, name)
     log.info("retention: partition %s dropped (about %d events)", name, rows)
     return rows
 
 
-def _detach_with_retries(engine: Engine, name: str) -> None:
-    for attempt in range(1, DROP_ATTEMPTS + 1):
-        try:
-            with engine.begin() as connection:
-                _detach(connection, name)
-            return
-        except OperationalError as exc:
-            if not isinstance(exc.orig, LockNotAvailable) or attempt == DROP_ATTEMPTS:
-                raise
-            log.info("retention: %s busy, detaching it again in %.0f s", name, DROP_RETRY_SECONDS)
-            time.sleep(DROP_RETRY_SECONDS)
-
-
 def _detach(connection: Connection, partition: str) -> None:
+    """Under the lock on `events` (with_events_locked): taken before the position is read, so no insert can
+    add a later one in between."""
     # The name comes from the catalog (partitions()); quoted all the same, whoever made the partition.
     name = connection.dialect.identifier_preparer.quote(partition)
-    connection.execute(text(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
-    # ONLY: the partition is locked by the DETACH, and no other needs to be, so a vacuum of today's partition
-    # (frequent at volume) does not keep the drop waiting. Once `events` is held, no new query reaches one.
-    connection.execute(text(f"LOCK TABLE ONLY {PARENT} IN ACCESS EXCLUSIVE MODE"))
     last = connection.execute(
         text(f"SELECT feed_xact, id FROM {name} ORDER BY feed_xact DESC, id DESC LIMIT 1")  # noqa: S608
     ).first()

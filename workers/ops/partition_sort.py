@@ -60,9 +60,7 @@ from typing import Any
 
 from celery import shared_task
 from psycopg import sql
-from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
 
 from app.core.broker import VISIBILITY_TIMEOUT_SECONDS
 from app.core.db import engine_for_url
@@ -71,6 +69,7 @@ from app.core.partition_periods import NAME_PREFIX, PARENT, Range, to_sort
 from app.core.partitions import DEFAULT_ROWS_COUNTED, default_rows, partitions
 from app.core.stores import stores
 from app.core.task_names import SORT_PARTITIONS
+from workers.ops.events_lock import with_events_locked
 from workers.ops.leases import run_alone
 from workers.ops.retention import cutoff_for
 from workers.settings import task_settings
@@ -79,9 +78,7 @@ log = logging.getLogger(__name__)
 
 COPY_BATCH = 20_000  # rows per write transaction of the copy: a fraction of a second, some MB held
 SORT_WORK_MEM = "256MB"  # the read's sort; a day at volume sorts on disk past it, which only costs time
-SWAP_LOCK_TIMEOUT = "500ms"  # under deadlock_timeout (1 s), as the retention's drop
-SWAP_ATTEMPTS = 5
-SWAP_RETRY_SECONDS = 1.0
+SWAP_RETRY_SECONDS = 1.0  # between tries of the swap's lock (workers/ops/events_lock.py)
 COPY_PREFIX, AWAY_PREFIX = "events_s", "events_x"
 # The swap takes over the rows stored since the last catch-up under the lock; past this many it is put off.
 SWAP_CATCH_UP_MAX = 10_000
@@ -94,7 +91,9 @@ assert SORT_TIME_LIMIT_SECONDS < VISIBILITY_TIMEOUT_SECONDS
 SORT_LEASE = timedelta(seconds=SORT_TIME_LIMIT_SECONDS + 300)
 SORT_ORDER = ("recipient", "occurred_at", "id")
 _INDEX_SUFFIX = re.compile(r"_[a-z0-9_]+")
-_DIGITS = re.compile(r"[0-9]+")
+# A partition mailhook named (app/core/partition_periods.py), and what a stopped sort leaves of one.
+_OURS = re.compile(re.escape(NAME_PREFIX) + r"[0-9]+")
+_LEFT = re.compile(f"(?:{re.escape(COPY_PREFIX)}|{re.escape(AWAY_PREFIX)})([0-9]+)")
 _INDEX_DEF = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON (?:ONLY )?(\S+) (USING .+)$", re.DOTALL)
 
 
@@ -136,14 +135,6 @@ class Sorted:
     drop_seconds: float
 
 
-def sorted_marker_query() -> str:
-    return (
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = to_regclass(:parent) AND EXISTS "
-        "(SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND x.indisclustered)"
-    )
-
-
 def sort_next(engine: Engine, now: datetime, cutoff: datetime, limit: int = 1) -> list[Sorted]:
     """Up to `limit` partitions sorted, newest first; [] on SQLite or when every closed one is sorted.
 
@@ -151,7 +142,7 @@ def sort_next(engine: Engine, now: datetime, cutoff: datetime, limit: int = 1) -
     for the next run, so that one partition that cannot be sorted does not keep every older one waiting."""
     if engine.dialect.name != "postgresql":
         return []
-    stopped = {NAME_PREFIX + name[len(COPY_PREFIX) :] for name in drop_leftovers(engine)}
+    stopped = {_LEFT.sub(NAME_PREFIX + r"\1", name) for name in drop_leftovers(engine)}
     done = []
     for name in [name for name in candidates(engine, now, cutoff) if name not in stopped][:limit]:
         done.append(sort_partition(engine, name))
@@ -162,16 +153,18 @@ def candidates(engine: Engine, now: datetime, cutoff: datetime) -> list[str]:
     """The partitions worth sorting now, newest first: not sorted yet, and not past SORT_MAX_ROWS."""
     with engine.connect() as connection:
         found = partitions(connection)
-        already = set(connection.scalars(text(sorted_marker_query()), {"parent": PARENT}))
-        too_big = set(
-            connection.scalars(
-                text(
-                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                    "WHERE i.inhparent = to_regclass(:parent) AND c.reltuples > :most"
-                ),
-                {"parent": PARENT, "most": SORT_MAX_ROWS},
-            )
-        )
+        # Sorted: marked CLUSTER ON an index (the swap does it); too big: by the statistics.
+        marks = connection.execute(
+            text(
+                "SELECT c.relname, EXISTS (SELECT 1 FROM pg_index x "
+                "WHERE x.indrelid = c.oid AND x.indisclustered), c.reltuples > :most "
+                "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = to_regclass(:parent)"
+            ),
+            {"parent": PARENT, "most": SORT_MAX_ROWS},
+        ).all()
+    already = {name for name, is_sorted, _ in marks if is_sorted}
+    too_big = {name for name, _, big in marks if big}
     for name in sorted(too_big - already):
         log.info("partitions: %s holds more than %d events: not sorted", name, SORT_MAX_ROWS)
     by_range = {p.range: p.name for p in found if p.range is not None and _ours(p.name)}
@@ -207,7 +200,12 @@ def sort_partition(engine: Engine, partition: str) -> Sorted:
         since, caught_up = _catch_up(connection, partition, copy, columns, since)
     indexed = time.monotonic()
     swap = Swap(partition, copy, away, plans, bounds, columns, parent_indexes, since, deletions)
-    taken_over, swap_seconds = _swap_with_retries(engine, swap)
+    taken_over, swap_seconds = with_events_locked(
+        engine,
+        lambda connection: _swap(connection, swap),
+        lambda wait: log.info("partitions: %s busy, swapping it again in %.0f s", partition, wait),
+        SWAP_RETRY_SECONDS,
+    )
     swapped = time.monotonic()
     _drop(engine, away)
     dropped = time.monotonic()
@@ -242,7 +240,7 @@ def drop_leftovers(engine: Engine) -> list[str]:
                 ),
                 {"copy": COPY_PREFIX, "away": AWAY_PREFIX},
             )
-            if _DIGITS.fullmatch(name[len(COPY_PREFIX) :])
+            if _LEFT.fullmatch(name)
         ]
     for name in names:
         log.info("partitions: %s was left by a stopped sort: dropping it", name)
@@ -251,7 +249,7 @@ def drop_leftovers(engine: Engine) -> list[str]:
 
 
 def _ours(name: str) -> bool:
-    return _DIGITS.fullmatch(name.removeprefix(NAME_PREFIX)) is not None and name.startswith(NAME_PREFIX)
+    return _OURS.fullmatch(name) is not None
 
 
 def _renamed(partition: str, prefix: str) -> str:
@@ -393,27 +391,9 @@ def _build_indexes(connection: Connection, copy: str, plans: list[IndexPlan], bo
     _exec(connection, f"VACUUM (ANALYZE) {copy}")
 
 
-def _swap_with_retries(engine: Engine, swap: Swap) -> tuple[int, float]:
-    for attempt in range(1, SWAP_ATTEMPTS + 1):
-        try:
-            started = time.monotonic()
-            with engine.begin() as connection:
-                taken = _swap(connection, swap)
-            return taken, time.monotonic() - started
-        except OperationalError as exc:
-            if not isinstance(exc.orig, LockNotAvailable) or attempt == SWAP_ATTEMPTS:
-                raise
-            log.info("partitions: %s busy, swapping it again in %.0f s", swap.partition, SWAP_RETRY_SECONDS)
-            time.sleep(SWAP_RETRY_SECONDS)
-    raise AssertionError("unreachable")
-
-
 def _swap(connection: Connection, swap: Swap) -> int:
+    """Under the lock on `events` (with_events_locked)."""
     partition, copy = swap.partition, swap.copy
-    _exec(connection, f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
-    # ONLY: the partitions are locked by the DETACH and ATTACH that need them, so a vacuum of today's
-    # partition does not keep the swap waiting. Once `events` is held, no new query reaches a partition.
-    _exec(connection, f"LOCK TABLE ONLY {PARENT} IN ACCESS EXCLUSIVE MODE")
     deletions = connection.scalar(
         text("SELECT xmin::text FROM feed_horizon WHERE id = :id"), {"id": HORIZON_ROW}
     )
@@ -422,16 +402,8 @@ def _swap(connection: Connection, swap: Swap) -> int:
     if _columns(connection) != swap.columns or _parent_indexes(connection) != swap.parent_indexes:
         # ATTACH would build a new index of `events` on the copy here, under the lock, or fail.
         raise SortAbandoned(f"the schema of {PARENT} changed while {partition} was copied")
-    # Stored into the partition since the last catch-up (_catch_up): by transactions with ids of `since` or
-    # more. Events are never updated (only stored and deleted), so a row already copied is the same row.
-    listed = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in swap.columns)
-    taken = connection.execute(
-        text(
-            f"INSERT INTO {copy} ({listed}) SELECT {listed} FROM {partition} "  # noqa: S608 - catalog names
-            "WHERE feed_xact >= :since ON CONFLICT DO NOTHING"
-        ),
-        {"since": swap.since},
-    ).rowcount
+    # Stored into the partition since the last catch-up (_catch_up).
+    taken = _take_over(connection, partition, copy, swap.columns, swap.since)
     _exec(connection, f"ALTER TABLE {PARENT} DETACH PARTITION {partition}")
     _exec(connection, f"ALTER TABLE {partition} RENAME TO {swap.away}")
     quote = connection.dialect.identifier_preparer.quote
@@ -459,14 +431,7 @@ def _catch_up(
     A transaction left open on the server for long keeps that xmin back: if the swap would then have many
     rows to look at under the lock, it is put off."""
     later = int(connection.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) or 0)
-    listed = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
-    caught_up = connection.execute(
-        text(
-            f"INSERT INTO {copy} ({listed}) SELECT {listed} FROM {partition} "  # noqa: S608 - catalog names
-            "WHERE feed_xact >= :since ON CONFLICT DO NOTHING"
-        ),
-        {"since": since},
-    ).rowcount
+    caught_up = _take_over(connection, partition, copy, columns, since)
     pending = connection.scalar(
         text(
             f"SELECT count(*) FROM (SELECT 1 FROM {partition} "  # noqa: S608 - a prefix and digits
@@ -476,7 +441,23 @@ def _catch_up(
     )
     if pending is not None and pending >= SWAP_CATCH_UP_MAX:
         raise SortAbandoned(f"a long-open transaction would leave {partition}'s swap too much to take over")
-    return later, int(caught_up)
+    return later, caught_up
+
+
+def _take_over(connection: Connection, partition: str, copy: str, columns: list[str], since: int) -> int:
+    """The partition's rows stored by transactions with ids of `since` or more, copied into `copy` unless it
+    holds them already: the rows copied. Events are never updated (only stored and deleted), so a row the copy
+    holds is the same row."""
+    listed = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+    return int(
+        connection.execute(
+            text(
+                f"INSERT INTO {copy} ({listed}) SELECT {listed} FROM {partition} "  # noqa: S608 - catalog names
+                "WHERE feed_xact >= :since ON CONFLICT DO NOTHING"
+            ),
+            {"since": since},
+        ).rowcount
+    )
 
 
 def _parent_indexes(connection: Connection) -> int:

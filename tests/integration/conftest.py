@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from sqlalchemy import Engine, event, insert, select
+from sqlalchemy import Engine, event, insert, select, text
 from werkzeug.test import EnvironBuilder, TestResponse
 from werkzeug.wrappers import Request
 
@@ -181,6 +181,19 @@ def statements_sent(engine: Engine) -> Iterator[list[str]]:
     finally:
         event.remove(engine, "before_cursor_execute", seen)
         event.remove(engine, "commit", committed)
+
+
+@contextmanager
+def vacuum_holding(engine: Engine, table: str) -> Iterator[None]:
+    """Another session holding what autovacuum holds on a table it works on (often today's partition, at
+    volume) while inside."""
+    vacuum = engine.connect()
+    try:
+        vacuum.execute(text(f"LOCK TABLE {table} IN SHARE UPDATE EXCLUSIVE MODE"))
+        yield
+    finally:
+        vacuum.rollback()
+        vacuum.close()
 
 
 def add_event(engine: Engine, **overrides: Any) -> int:

@@ -23,7 +23,14 @@ from app.core.settings import Settings
 from app.core.stores import Store
 from app.web.factory import create_app
 from tests.conftest import throwaway_database
-from tests.integration.conftest import Api, add_event, add_inbox_row, event_row, statements_sent
+from tests.integration.conftest import (
+    Api,
+    add_event,
+    add_inbox_row,
+    event_row,
+    statements_sent,
+    vacuum_holding,
+)
 from workers.events.store import store_events
 from workers.ops.checks import check_partitions
 from workers.ops.partition_drop import drop_expired_partitions
@@ -274,11 +281,6 @@ def test_the_feed_refuses_a_cursor_before_a_dropped_partition_and_reads_on_past_
 def test_a_vacuum_of_todays_partition_does_not_keep_the_drop_waiting(engine: Engine) -> None:
     make_days(engine, -40)
     add_event(engine, occurred_at=day(-40) + timedelta(hours=1))
-    vacuum = engine.connect()  # what autovacuum holds on the partition it works on, often today's at volume
-    vacuum.execute(text(f"LOCK TABLE events_p{day(0):%Y%m%d} IN SHARE UPDATE EXCLUSIVE MODE"))
-    try:
+    with vacuum_holding(engine, f"events_p{day(0):%Y%m%d}"):
         dropped = drop_expired_partitions(engine, day(-39))
-    finally:
-        vacuum.rollback()
-        vacuum.close()
     assert dropped.partitions == 1 and f"events_p{day(-40):%Y%m%d}" not in names(engine)

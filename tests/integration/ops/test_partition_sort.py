@@ -22,7 +22,7 @@ from app.core.partitions import create_partitions, partitions
 from app.core.settings import load_settings
 from app.core.task_names import SORT_PARTITIONS
 from tests.conftest import throwaway_database
-from tests.integration.conftest import add_event, event_row, statements_sent
+from tests.integration.conftest import add_event, event_row, statements_sent, vacuum_holding
 from workers.celery import create_celery
 from workers.events.store import store_events
 from workers.ops import partition_sort
@@ -400,11 +400,6 @@ def test_the_beat_task_sorts_one_partition_a_run_or_turned_off_only_tidies(
 
 def test_a_vacuum_of_todays_partition_does_not_keep_the_swap_waiting(engine: Engine) -> None:
     fill_day(engine, -3, 20)
-    vacuum = engine.connect()  # what autovacuum holds on the partition it works on, often today's at volume
-    vacuum.execute(text(f"LOCK TABLE {name_of(0)} IN SHARE UPDATE EXCLUSIVE MODE"))
-    try:
+    with vacuum_holding(engine, name_of(0)):
         done = sort_partition(engine, name_of(-3))
-    finally:
-        vacuum.rollback()
-        vacuum.close()
     assert done.rows == 20 and candidates(engine, NOW, CUTOFF) == [name_of(-2), name_of(-5)]
